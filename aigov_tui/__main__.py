@@ -1,0 +1,3 @@
+from aigov_tui.cli import main
+
+raise SystemExit(main())

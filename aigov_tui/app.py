@@ -1,0 +1,293 @@
+"""The Textual app: screens, global keys, command palette, and the save and open workers.
+
+Screens translate what the user does into core calls; the app owns the open session and
+runs every blocking file operation (open, save, export) in a thread worker.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+from typing import Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from .core.catalogs import Catalogs, load_catalogs
+from .core.demo import build_demo
+from .core.export import ExportError, export_workbook
+from .core.model import Assessment, validate_assessment
+from .core.paths import data_home, default_export_dir
+from .core.session import Session
+from .core.steps import STEPS
+from .core.store import Store, StoreError
+from .screens.base import StepScreen
+from .screens.help import HelpScreen
+from .screens.home import HomeScreen
+from .screens.step1_scope import ScopeScreen
+from .screens.step2_assets import AssetsScreen
+from .screens.step3_risks import RisksScreen
+from .screens.step4_controls import ControlsScreen
+from .screens.step5_documents import DocumentsScreen
+from .screens.step6_training import TrainingScreen
+from .screens.step7_audit import AuditScreen
+from .widgets.dialogs import ProblemsDialog
+
+STEP_SCREENS: dict[int, type[StepScreen]] = {
+    1: ScopeScreen, 2: AssetsScreen, 3: RisksScreen, 4: ControlsScreen,
+    5: DocumentsScreen, 6: TrainingScreen, 7: AuditScreen,
+}
+
+
+class AigovApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "aigov"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Save and quit"),
+        Binding("f1", "help", "Help", tooltip="List every key"),
+        Binding("ctrl+s", "save", "Save", show=False, tooltip="Save now (changes are also saved as you go)"),
+        Binding("ctrl+e", "export", "Export", tooltip="Write the Excel workbook to the exports folder"),
+        Binding("f6", "validate", "Validate", show=False, tooltip="List every problem in the assessment"),
+        Binding("ctrl+o", "home", "Home", show=False, tooltip="Back to the home screen (new, open, demo)"),
+    ]
+
+    save_state: reactive[str] = reactive("")
+
+    def __init__(self, path: Path | None = None, catalogs: Catalogs | None = None, *,
+                 today: Callable[[], _dt.date] | None = None,
+                 clock: Callable[[], _dt.datetime] | None = None,
+                 export_dir: Path | None = None):
+        super().__init__()
+        self.start_path = path
+        self.catalogs = catalogs if catalogs is not None else load_catalogs()
+        self._today = today or _dt.date.today
+        self._clock = clock or _dt.datetime.now
+        self.export_dir = export_dir
+        self.session: Session | None = None
+
+    # --- plumbing used by screens --------------------------------------------------------
+    def today(self) -> _dt.date:
+        return self._today()
+
+    def header_info(self) -> tuple[str, str, bool]:
+        if self.session is None:
+            return "", "", False
+        org = self.session.assessment.organisation or "(organisation not set)"
+        path = self.session.path
+        try:
+            shown = os.path.relpath(path)
+            if shown.startswith(".."):
+                shown = str(path)
+        except ValueError:
+            shown = str(path)
+        return org, shown, self.session.read_only
+
+    def refuse_if_read_only(self) -> bool:
+        if self.session is not None and self.session.read_only:
+            self.notify("This assessment is open read-only; nothing can be changed here.",
+                        severity="warning")
+            return True
+        return False
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        for message in self.catalogs.skipped:
+            self.notify(message, title="Catalog skipped", severity="warning", timeout=10)
+        if self.start_path is not None:
+            self.open_assessment(self.start_path)
+
+    # --- opening --------------------------------------------------------------------------
+    def open_assessment(self, path: Path) -> None:
+        self._open_worker(lambda: Session.open(path))
+
+    def create_assessment(self, path: Path, organisation: str) -> None:
+        self._open_worker(lambda: Session.create(path, Assessment.new(organisation)))
+
+    def open_demo(self) -> None:
+        def demo() -> Session:
+            path = data_home() / "demo.aigov.json"
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                Store.create(path, build_demo(self.today())).close()
+            return Session.open(path)
+
+        self._open_worker(demo)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def _open_worker(self, opener: Callable[[], Session]) -> None:
+        try:
+            session = opener()
+        except (StoreError, OSError) as exc:
+            self.call_from_thread(self.notify, str(exc), title="Cannot open", severity="error",
+                                  timeout=12)
+            return
+        self.call_from_thread(self._opened, session)
+
+    def _opened(self, session: Session) -> None:
+        if self.session is not None:
+            self.session.close()
+        self.session = session
+        self.save_state = "read-only" if session.read_only else "saved"
+        for message in session.notices:
+            self.notify(message, severity="warning", timeout=12)
+        if isinstance(self.screen, StepScreen):
+            self.switch_screen(ScopeScreen())
+        else:
+            self.push_screen(ScopeScreen())
+
+    # --- saving ----------------------------------------------------------------------------
+    def assessment_changed(self) -> None:
+        """Called by screens after every change: save in the background."""
+        session = self.session
+        if session is None or session.read_only:
+            return
+        seq, document = session.store.snapshot(session.assessment)
+        self.save_state = "saving…"
+        self._save_worker(session, seq, document)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _save_worker(self, session: Session, seq: int, document: dict) -> None:
+        try:
+            written = session.store.write_snapshot(seq, document)
+        except StoreError as exc:
+            self.call_from_thread(self._save_failed, str(exc))
+            return
+        if written:
+            self.call_from_thread(self._saved)
+
+    def _saved(self) -> None:
+        self.save_state = f"saved {self._clock().strftime('%H:%M:%S')}"
+
+    def _save_failed(self, message: str) -> None:
+        self.save_state = "NOT SAVED"
+        self.notify(f"{message} Your changes are still here; fix the cause and press ctrl+s.",
+                    title="Not saved", severity="error", timeout=15)
+
+    def _flush_screen(self) -> None:
+        flush = getattr(self.screen, "flush_pending", None)
+        if flush is not None:
+            flush()
+
+    def action_save(self) -> None:
+        if self.session is None or self.refuse_if_read_only():
+            return
+        self._flush_screen()
+        self.assessment_changed()
+
+    @work(thread=True, exclusive=True, group="close", exit_on_error=False)
+    def _close_worker(self, then: Callable[[], None]) -> None:
+        session = self.session
+        if session is not None:
+            try:
+                if not session.read_only:
+                    session.store.save(session.assessment)
+            except StoreError as exc:
+                self.call_from_thread(self._save_failed, str(exc))
+                return
+            session.close()
+        self.call_from_thread(then)
+
+    def _closed_to_home(self) -> None:
+        self.session = None
+        self.save_state = ""
+        while not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    async def action_quit(self) -> None:
+        self._flush_screen()
+        if self.session is None:
+            self.exit()
+            return
+        self._close_worker(self.exit)
+
+    def action_home(self) -> None:
+        if self.session is None:
+            return
+        self._flush_screen()
+        self._close_worker(self._closed_to_home)
+
+    # --- steps -------------------------------------------------------------------------------
+    def action_goto_step(self, number: int) -> None:
+        if self.session is None or not 1 <= number <= len(STEPS):
+            return
+        if isinstance(self.screen, StepScreen) and self.screen.NUMBER == number:
+            return
+        self._flush_screen()
+        if isinstance(self.screen, StepScreen):
+            self.switch_screen(STEP_SCREENS[number]())
+        else:
+            self.push_screen(STEP_SCREENS[number]())
+
+    def _current_step(self) -> int:
+        return self.screen.NUMBER if isinstance(self.screen, StepScreen) else 0
+
+    def action_next_step(self) -> None:
+        self.action_goto_step(min(self._current_step() + 1, len(STEPS)))
+
+    def action_prev_step(self) -> None:
+        self.action_goto_step(max(self._current_step() - 1, 1))
+
+    # --- export, validate, help ----------------------------------------------------------
+    def action_export(self) -> None:
+        if self.session is None:
+            self.notify("Open an assessment first.", severity="warning")
+            return
+        self._flush_screen()
+        self._export_worker(self.session.assessment.copy(), self.export_dir or default_export_dir())
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export_worker(self, assessment: Assessment, out_dir: Path) -> None:
+        try:
+            path = export_workbook(assessment, out_dir, self.today())
+        except ExportError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Export failed", severity="error",
+                                  timeout=15)
+            return
+        self.call_from_thread(self.notify, f"Workbook written to {path}", title="Exported", timeout=10)
+
+    def action_validate(self) -> None:
+        if self.session is None:
+            return
+        problems = validate_assessment(self.session.assessment)
+        self.push_screen(ProblemsDialog(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this assessment",
+            [str(p) for p in problems]))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # --- command palette ---------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if self.session is not None:
+            for s in STEPS:
+                yield SystemCommand(f"Go to step {s.number}: {s.title}", s.purpose,
+                                    lambda n=s.number: self.action_goto_step(n))
+            if isinstance(screen, StepScreen):
+                for title, help_text, callback in screen.step_commands():
+                    yield SystemCommand(title, help_text, callback)  # type: ignore[arg-type]
+            yield SystemCommand("Save now", "Write the assessment file", self.action_save)
+            yield SystemCommand("Export workbook", "Write the Excel workbook to the exports folder",
+                                self.action_export)
+            yield SystemCommand("Validate assessment", "List every problem in the assessment",
+                                self.action_validate)
+            yield SystemCommand("Home", "Close this assessment and go to the home screen",
+                                self.action_home)
+        else:
+            home = screen if isinstance(screen, HomeScreen) else None
+            if home is not None:
+                yield SystemCommand("New assessment", "Create a new assessment file", home.action_new)
+                yield SystemCommand("Open a file", "Open an assessment file", home.action_open)
+                yield SystemCommand("Open the demo", "Open the demo assessment", home.action_demo)
+        yield SystemCommand("Help: keys", "List every key", self.action_help)
+        yield SystemCommand("Quit", "Save and quit", self.action_quit)
+        yield from (c for c in super().get_system_commands(screen) if c.title == "Theme")
+
+
+def make_app(path: Path | None = None, catalogs: Catalogs | None = None, **kwargs: object) -> AigovApp:
+    """The app factory used by the CLI and the tests."""
+    return AigovApp(path=path, catalogs=catalogs, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,135 @@
+"""Command line: ``aigov [FILE]``, ``aigov demo``, ``aigov export``, ``aigov validate``.
+
+The CLI calls the same core functions as the TUI. Bad arguments or files give one clear line
+on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .core.catalogs import CatalogError, Catalogs, load_catalogs
+from .core.demo import build_demo
+from .core.export import ExportError, export_workbook
+from .core.model import validate_assessment
+from .core.paths import default_export_dir
+from .core.store import SUFFIX, Store, StoreError, load_read_only
+
+COMMANDS = ("demo", "export", "validate")
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+class CliError(Exception):
+    pass
+
+
+def _parser(command: str | None) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--catalogs", metavar="DIR",
+                        help="a folder of your own catalogs, loaded after the bundled ones")
+    if command is None:
+        p = argparse.ArgumentParser(
+            prog="aigov", parents=[common],
+            description="Terminal workbench for extending an ISO/IEC 27001 ISMS to AI systems.",
+            epilog="Commands: aigov demo FILE [--force] [--open] · aigov export FILE [--out DIR] · "
+                   "aigov validate FILE. Run 'aigov COMMAND --help' for details.",
+        )
+        p.add_argument("file", nargs="?", metavar="FILE",
+                       help=f"assessment file ({SUFFIX}) to open; without it the home screen opens")
+        p.add_argument("--version", action="version", version=f"aigov-tui {__version__}")
+        return p
+    p = argparse.ArgumentParser(prog=f"aigov {command}", parents=[common])
+    p.add_argument("file", metavar="FILE", help=f"assessment file ({SUFFIX})")
+    if command == "demo":
+        p.description = "Write a realistic demo assessment for a fictional organisation."
+        p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+        p.add_argument("--open", action="store_true", help="open the demo in the workbench afterwards")
+    elif command == "export":
+        p.description = "Write the assessment workbook (.xlsx) and print its path."
+        p.add_argument("--out", metavar="DIR", help="folder for the workbook (default: ./exports)")
+    else:
+        p.description = "Report every problem in an assessment; exit 1 if there are any."
+    return p
+
+
+def _catalogs(folder: str | None) -> Catalogs:
+    try:
+        cats = load_catalogs(folder)
+    except CatalogError as exc:
+        raise CliError(f"bundled catalog error: {exc}") from None
+    for message in cats.skipped:
+        print(f"aigov: warning: {message}", file=sys.stderr)
+    return cats
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    path = Path(args.file).expanduser()
+    if path.exists() and not args.force:
+        raise CliError(f"{path} already exists; add --force to overwrite it.")
+    if path.exists() and path.is_dir():
+        raise CliError(f"{path} is a folder; give a file name ending in {SUFFIX}.")
+    Store.create(path, build_demo(), overwrite=args.force).close()
+    print(f"Wrote demo assessment {path}")
+    if args.open:
+        return run_tui(path, args.catalogs)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    assessment = load_read_only(args.file)
+    out = Path(args.out) if args.out else default_export_dir()
+    path = export_workbook(assessment, out)
+    print(path)
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    assessment = load_read_only(args.file)
+    problems = validate_assessment(assessment)
+    if not problems:
+        print(f"{args.file}: no problems found.")
+        return EXIT_OK
+    print(f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:")
+    for p in problems:
+        print(f"  - {p}")
+    return EXIT_PROBLEMS
+
+
+def run_tui(path: Path | None, catalogs_dir: str | None) -> int:
+    cats = _catalogs(catalogs_dir)
+    if path is not None and not Path(path).expanduser().exists():
+        raise CliError(f"{path} does not exist. Create it from the home screen (run 'aigov') "
+                       f"or write a demo with 'aigov demo {path}'.")
+    from .app import make_app  # textual is imported only when the TUI runs
+
+    app = make_app(path=path, catalogs=cats)
+    app.run()
+    return app.return_code or EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    parser = _parser(command)
+    try:
+        args = parser.parse_args(argv[1:] if command else argv)
+    except SystemExit as exc:  # argparse has printed its message
+        return EXIT_OK if exc.code == 0 else EXIT_ERROR
+    try:
+        if command == "demo":
+            return cmd_demo(args)
+        if command == "export":
+            _catalogs(args.catalogs)
+            return cmd_export(args)
+        if command == "validate":
+            return cmd_validate(args)
+        return run_tui(Path(args.file) if args.file else None, args.catalogs)
+    except (CliError, StoreError, ExportError) as exc:
+        print(f"aigov: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130

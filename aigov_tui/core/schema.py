@@ -1,0 +1,304 @@
+"""Register declarations: one description per register drives form, table, validation and sheets.
+
+A :class:`Register` lists its :class:`Field` s. Everything that shows, checks, exports or
+imports a register reads this declaration; nothing else spells out a register's columns.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Iterable, Mapping
+
+
+class Kind(str, Enum):
+    """What a field holds; decides the form widget, the cell type and the parser."""
+
+    TEXT = "text"
+    LONGTEXT = "longtext"
+    CHOICE = "choice"
+    MULTICHOICE = "multichoice"
+    DATE = "date"
+    INTEGER = "integer"
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """A field is required when another field holds one of ``values``."""
+
+    field: str
+    values: tuple[str, ...]
+
+    def holds(self, record: Mapping[str, Any]) -> bool:
+        value = record.get(self.field)
+        if isinstance(value, list):
+            return any(v in self.values for v in value)
+        return value in self.values
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a register."""
+
+    key: str
+    label: str
+    kind: Kind = Kind.TEXT
+    choices: tuple[str, ...] = ()
+    required: bool = False
+    required_when: RequiredWhen | None = None
+    header: str = ""
+    width: int = 18
+    in_table: bool = True
+    table_width: int = 0
+    table_rank: int = 50
+    """When the table is too narrow for every column, lower ranks are kept first."""
+    help: str = ""
+    max_length: int = 0
+    minimum: int | None = None
+    maximum: int | None = None
+    always: tuple[str, ...] = ()
+    """For multi-choice fields: values that are always selected (e.g. ISO 27001)."""
+
+    @property
+    def export_header(self) -> str:
+        return self.header or self.label
+
+    @property
+    def limit(self) -> int:
+        if self.max_length:
+            return self.max_length
+        return 4000 if self.kind is Kind.LONGTEXT else 200
+
+    def is_required(self, record: Mapping[str, Any]) -> bool:
+        if self.required:
+            return True
+        return bool(self.required_when and self.required_when.holds(record))
+
+    def requirement_text(self, register: "Register") -> str:
+        """Human wording of when this field is required."""
+        if self.required:
+            return f"{self.label} is required."
+        if self.required_when:
+            other = register.field(self.required_when.field)
+            values = " or ".join(self.required_when.values)
+            return f"{self.label} is required when {other.label} is {values}."
+        return ""
+
+    def empty_value(self) -> Any:
+        if self.kind is Kind.MULTICHOICE:
+            return list(self.always)
+        return None if self.kind in (Kind.DATE, Kind.INTEGER, Kind.CHOICE) else ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validation problem a user can act on: where, which field, what is wrong."""
+
+    register: str
+    record_id: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.register} {self.record_id}".strip()
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Register:
+    """The single declaration of a register."""
+
+    name: str
+    """Table name in the assessment file."""
+    title: str
+    """Plural title shown to users, e.g. 'AI systems'."""
+    item: str
+    """Singular noun, e.g. 'AI system'."""
+    id_prefix: str
+    sheet: str
+    fields: tuple[Field, ...]
+    singleton: bool = False
+    """A singleton register holds one record without an ID (e.g. the organisation profile)."""
+    id_header: str = "ID"
+    title_field: str = "name"
+    _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for f in self.fields:
+            self._index[f.key] = f
+        for f in self.fields:
+            if f.required_when and f.required_when.field not in self._index:
+                raise ValueError(f"{self.name}.{f.key}: required_when names unknown field")
+
+    def field(self, key: str) -> Field:
+        return self._index[key]
+
+    @property
+    def keys(self) -> list[str]:
+        return [f.key for f in self.fields]
+
+    @property
+    def table_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.in_table]
+
+    def blank(self) -> dict[str, Any]:
+        return {f.key: f.empty_value() for f in self.fields}
+
+    # -- parsing -----------------------------------------------------------------------
+    def coerce(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+        """Turn raw values (form strings, spreadsheet cells) into typed values.
+
+        Returns the coerced record (only declared keys, plus ``id``) and the problems met
+        while parsing; a value that cannot be parsed is kept as given so nothing is lost.
+        """
+        record: dict[str, Any] = {}
+        problems: list[Problem] = []
+        rid = str(values.get("id") or "")
+        if not self.singleton and rid:
+            record["id"] = rid
+        for f in self.fields:
+            raw = values.get(f.key, f.empty_value())
+            value, message = parse_value(f, raw)
+            record[f.key] = value
+            if message:
+                problems.append(Problem(self.title, rid, f.key, f"{f.label}: {message}"))
+        return record, problems
+
+    # -- validation --------------------------------------------------------------------
+    def validate(self, record: Mapping[str, Any]) -> list[Problem]:
+        """Check a record against the declaration; messages name the field and the rule."""
+        rid = "" if self.singleton else str(record.get("id") or "")
+        problems: list[Problem] = []
+        for f in self.fields:
+            message = check_value(self, f, record.get(f.key), record)
+            if message:
+                problems.append(Problem(self.title, rid, f.key, message))
+        return problems
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Normalise line ends and drop control characters that no form or sheet can hold."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_RE.sub("", value)
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def parse_value(f: Field, raw: Any) -> tuple[Any, str]:
+    """Parse one raw value for a field. Returns (value, error message or '')."""
+    if raw is None:
+        return f.empty_value(), ""
+    if f.kind is Kind.MULTICHOICE:
+        if isinstance(raw, str):
+            items = [p.strip() for p in re.split(r"[;\n]", raw) if p.strip()]
+        elif isinstance(raw, Iterable):
+            items = [clean_text(str(p)).strip() for p in raw if str(p).strip()]
+        else:
+            return [str(raw)], ""
+        out = list(f.always)
+        for item in items:
+            match = _match_choice(f, item)
+            value = match or item
+            if value not in out:
+                out.append(value)
+        return out, ""
+    if f.kind is Kind.DATE:
+        if isinstance(raw, _dt.datetime):
+            return raw.date().isoformat(), ""
+        if isinstance(raw, _dt.date):
+            return raw.isoformat(), ""
+        text = clean_text(str(raw)).strip()
+        if not text:
+            return None, ""
+        if not _DATE_RE.match(text):
+            return text, "must be a date written YYYY-MM-DD, e.g. 2027-03-31."
+        try:
+            _dt.date.fromisoformat(text)
+        except ValueError:
+            return text, f"{text} is not a real date."
+        return text, ""
+    if f.kind is Kind.INTEGER:
+        if isinstance(raw, bool):
+            return raw, "must be a whole number."
+        if isinstance(raw, int):
+            return raw, ""
+        if isinstance(raw, float) and raw.is_integer():
+            return int(raw), ""
+        text = clean_text(str(raw)).strip()
+        if not text:
+            return None, ""
+        try:
+            return int(text), ""
+        except ValueError:
+            return text, "must be a whole number."
+    text = clean_text(str(raw))
+    if f.kind is Kind.CHOICE:
+        text = text.strip()
+        if not text:
+            return None, ""
+        return _match_choice(f, text) or text, ""
+    return text.strip() if f.kind is Kind.TEXT else text.strip("\n "), ""
+
+
+def _match_choice(f: Field, text: str) -> str | None:
+    """Accept a choice case-insensitively (spreadsheets come back in any case)."""
+    folded = text.strip().casefold()
+    for choice in f.choices:
+        if choice.casefold() == folded:
+            return choice
+    return None
+
+
+def check_value(register: Register, f: Field, value: Any, record: Mapping[str, Any]) -> str:
+    """The message for one field of a record, or '' when it is fine."""
+    if is_blank(value):
+        return f.requirement_text(register) if f.is_required(record) else ""
+    if f.kind is Kind.CHOICE:
+        if value not in f.choices:
+            return f"{f.label}: '{value}' is not one of {', '.join(f.choices)}."
+    elif f.kind is Kind.MULTICHOICE:
+        if not isinstance(value, list):
+            return f"{f.label}: expected a list of choices."
+        unknown = [v for v in value if v not in f.choices]
+        if unknown:
+            return f"{f.label}: '{unknown[0]}' is not one of {', '.join(f.choices)}."
+        missing = [v for v in f.always if v not in value]
+        if missing:
+            return f"{f.label}: {missing[0]} is always in scope."
+    elif f.kind is Kind.DATE:
+        if not isinstance(value, str) or not _DATE_RE.match(value):
+            return f"{f.label} must be a date written YYYY-MM-DD, e.g. 2027-03-31."
+        try:
+            _dt.date.fromisoformat(value)
+        except ValueError:
+            return f"{f.label}: {value} is not a real date."
+    elif f.kind is Kind.INTEGER:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"{f.label} must be a whole number."
+        if f.minimum is not None and value < f.minimum:
+            return f"{f.label} must be at least {f.minimum}."
+        if f.maximum is not None and value > f.maximum:
+            return f"{f.label} must be at most {f.maximum}."
+    else:
+        if not isinstance(value, str):
+            return f"{f.label} must be text."
+        if len(value) > f.limit:
+            return f"{f.label} is {len(value)} characters long; the limit is {f.limit}."
+    return ""
+
+
+def display(f: Field, value: Any) -> str:
+    """A one-line rendering of a value for tables and summaries."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)

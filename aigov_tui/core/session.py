@@ -1,0 +1,90 @@
+"""An open assessment: the store that owns its file and the assessment in memory."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Assessment
+from .settings import remember
+from .store import SUFFIX, Store, StoreError
+
+
+@dataclass
+class Session:
+    store: Store
+    assessment: Assessment
+    notices: list[str] = field(default_factory=list)
+    """Things the user should be told on opening (stale lock taken over, migration, read-only)."""
+
+    @property
+    def path(self) -> Path:
+        return self.store.path
+
+    @property
+    def read_only(self) -> bool:
+        return self.store.read_only
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Session":
+        store = Store.open_or_read_only(path)
+        try:
+            assessment = store.load()
+        except BaseException:
+            store.close()
+            raise
+        s = cls(store, assessment)
+        if store.lock_holder:
+            s.notices.append(f"Opened read-only: {store.path.name} is open in another aigov "
+                             f"({store.lock_holder}). Close it there to edit here.")
+        if store.recovered_stale_lock:
+            s.notices.append(f"Took over a lock left by an aigov that is no longer running "
+                             f"({store.recovered_stale_lock}).")
+        if store.migrated_from is not None:
+            s.notices.append(f"Upgraded {store.path.name} from schema version {store.migrated_from}; "
+                             f"the previous file is kept as {store.path.name}.bak.")
+        remember(store.path)
+        return s
+
+    @classmethod
+    def create(cls, path: str | Path, assessment: Assessment) -> "Session":
+        store = Store.create(path, assessment)
+        remember(store.path)
+        return cls(store, assessment)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def check_new_path(text: str, organisation: str) -> tuple[Path | None, str]:
+    """Where a new assessment will be written, or why it cannot be (for the new-file form)."""
+    text = text.strip()
+    if not text:
+        stem = re.sub(r"[^A-Za-z0-9]+", "-", organisation).strip("-").lower() or "assessment"
+        text = f"{stem}{SUFFIX}"
+    path = Path(text).expanduser()
+    if not path.name.endswith(SUFFIX):
+        path = path.with_name(path.name + SUFFIX)
+    if path.is_dir():
+        return None, f"{path} is a folder; give a file name."
+    if not path.parent.exists():
+        return None, f"The folder {path.parent} does not exist."
+    if path.exists():
+        return None, f"{path} already exists; open it instead, or choose another name."
+    return path, ""
+
+
+def check_existing_path(text: str) -> tuple[Path | None, str]:
+    text = text.strip()
+    if not text:
+        return None, "Type the path of an assessment file."
+    path = Path(text).expanduser()
+    if not path.exists():
+        return None, f"{path} does not exist."
+    if path.is_dir():
+        return None, f"{path} is a folder, not an assessment file."
+    return path, ""
+
+
+__all__ = ["Session", "StoreError", "check_new_path", "check_existing_path"]

@@ -1,0 +1,72 @@
+"""The seven wizard steps of the brief's implementation approach, and their completion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .model import Assessment
+from .registers import AI_SYSTEMS, PROFILE
+
+
+class Status(str, Enum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    COMPLETE = "complete"
+    UNAVAILABLE = "not available yet"
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    short: str
+    title: str
+    purpose: str
+    available: bool
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "Scope", "ISMS scope and how AI systems fit",
+         "Review the current ISMS scope, record the organisation's AI systems and decide which "
+         "of them the ISMS covers.", True),
+    Step(2, "Assets", "AI assets",
+         "Identify the AI-specific assets: models, training and evaluation data, pipelines, "
+         "inference endpoints, prompts, vector stores and agent tools.", False),
+    Step(3, "Risks", "AI risk assessment",
+         "Assess AI risks with the ISMS's own risk method, so they sit beside every other "
+         "information-security risk.", False),
+    Step(4, "Controls", "Extend controls and the Statement of Applicability",
+         "Extend Annex A controls to AI, add AI controls from ISO/IEC 42001, and record the "
+         "Statement of Applicability with its evidence.", False),
+    Step(5, "Docs", "Documentation updates",
+         "Update the ISMS documents (policies, procedures, records) so they cover AI systems.",
+         False),
+    Step(6, "Training", "Training on AI threats",
+         "Train security staff on AI-specific threats and controls, and evaluate that the "
+         "training worked.", False),
+    Step(7, "Audit", "Internal audit and surveillance",
+         "Bring AI systems into the internal audit programme and the certification body's "
+         "surveillance cycle.", False),
+)
+
+
+def step(number: int) -> Step:
+    return STEPS[number - 1]
+
+
+def step_status(assessment: Assessment, number: int) -> Status:
+    """Complete when the step's registers have no problems and its own rule holds."""
+    s = step(number)
+    if not s.available:
+        return Status.UNAVAILABLE
+    if number == 1:
+        systems = assessment.records(AI_SYSTEMS)
+        profile_ok = not PROFILE.validate(assessment.profile)
+        systems_ok = bool(systems) and not any(AI_SYSTEMS.validate(r) for r in systems)
+        addendum = bool(str(assessment.scope.get("addendum") or "").strip())
+        if profile_ok and systems_ok and addendum:
+            return Status.COMPLETE
+        started = systems or addendum or any(
+            assessment.profile.get(k) for k in ("sector", "isms_scope", "certification_status"))
+        return Status.IN_PROGRESS if started else Status.NOT_STARTED
+    return Status.NOT_STARTED  # pragma: no cover - later steps define their rules

@@ -1,0 +1,428 @@
+"""The only code that opens an assessment file.
+
+An assessment is one TinyDB JSON document file (``*.aigov.json``): one table per register
+and tables for metadata, profile, scope and ID counters. The store
+
+* writes atomically (temp file in the same folder, fsync, rename, fsync of the folder), so a
+  kill at any moment leaves the old or the new file, never a torn one;
+* holds an exclusive lock (``flock`` on ``FILE.lock``) while a process may write; the kernel
+  drops it when a process dies, so a lock file left by a killed process is recognised as
+  stale and taken over;
+* refuses a corrupt file or one written by a newer version, naming the file, and never
+  overwrites it;
+* copies the file to ``FILE.bak`` before a migration or an import;
+* creates files with mode 0600 (assessments are confidential);
+* serialises saves from worker threads, and never lets an older snapshot overwrite a newer one.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from tinydb import Storage, TinyDB
+
+from .model import SCHEMA_VERSION, Assessment, now_iso
+from .registers import ID_PREFIXES
+
+SUFFIX = ".aigov.json"
+FILE_MODE = 0o600
+SINGLE_TABLES = ("meta", "profile", "scope", "counters")
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+"""Migration functions by the schema version they upgrade *from* (n -> n + 1)."""
+
+
+class StoreError(Exception):
+    """A problem with an assessment file; the message names the file and what to do."""
+
+
+class CorruptFile(StoreError):
+    pass
+
+
+class NewerSchema(StoreError):
+    pass
+
+
+class Locked(StoreError):
+    def __init__(self, path: Path, holder: str):
+        self.path = path
+        self.holder = holder
+        super().__init__(f"{path} is open for writing in another aigov ({holder}).")
+
+
+class ReadOnly(StoreError):
+    pass
+
+
+# -- TinyDB storage --------------------------------------------------------------------------
+def atomic_write_text(path: Path, text: str, mode: int = FILE_MODE) -> None:
+    """Write ``text`` to ``path`` so readers see the old or the new file, never a mix."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage that reads JSON and writes it atomically with mode 0600."""
+
+    def __init__(self, path: str | Path, read_only: bool = False):
+        self.path = Path(path)
+        self.read_only = read_only
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        if not text.strip():
+            return None
+        return json.loads(text)
+
+    def write(self, data: dict[str, Any]) -> None:
+        if self.read_only:
+            raise ReadOnly(f"{self.path} is open read-only.")
+        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False))
+
+    def close(self) -> None:
+        pass
+
+
+# -- document <-> assessment -----------------------------------------------------------------
+def to_document(assessment: Assessment) -> dict[str, Any]:
+    """The TinyDB document (table -> doc id -> record) for an assessment."""
+    doc: dict[str, Any] = {
+        "meta": {"1": dict(assessment.meta)},
+        "profile": {"1": dict(assessment.profile)},
+        "scope": {"1": dict(assessment.scope)},
+        "counters": {"1": dict(assessment.counters)},
+    }
+    for name, records in assessment.registers.items():
+        doc[name] = {str(i): dict(r) for i, r in enumerate(records, start=1)}
+    for name, table in assessment.extra.items():
+        doc.setdefault(name, table)
+    return json.loads(json.dumps(doc))  # a deep, JSON-clean snapshot
+
+
+def _single(doc: dict[str, Any], table: str, path: Path) -> dict[str, Any]:
+    rows = doc.get(table, {})
+    if not isinstance(rows, dict):
+        raise CorruptFile(f"{path}: table '{table}' is not a TinyDB table.")
+    if not rows:
+        return {}
+    first = rows[sorted(rows, key=lambda k: int(k) if str(k).isdigit() else 0)[0]]
+    if not isinstance(first, dict):
+        raise CorruptFile(f"{path}: table '{table}' does not hold a record.")
+    return dict(first)
+
+
+def from_document(doc: Any, path: Path) -> Assessment:
+    if not isinstance(doc, dict):
+        raise CorruptFile(f"{path} is not an aigov assessment (expected a JSON object of tables).")
+    meta = _single(doc, "meta", path)
+    if "schema_version" not in meta:
+        raise CorruptFile(f"{path} is not an aigov assessment (no schema_version in its meta table).")
+    a = Assessment()
+    a.meta = meta
+    profile = _single(doc, "profile", path)
+    a.profile.update(profile)
+    a.scope.update(_single(doc, "scope", path))
+    a.counters = {str(k): int(v) for k, v in _single(doc, "counters", path).items()
+                  if isinstance(v, int)}
+    for name, table in doc.items():
+        if name in SINGLE_TABLES:
+            continue
+        if name not in ID_PREFIXES:
+            a.extra[name] = table
+            continue
+        if not isinstance(table, dict):
+            raise CorruptFile(f"{path}: table '{name}' is not a TinyDB table.")
+        records = []
+        for doc_id in sorted(table, key=lambda k: int(k) if str(k).isdigit() else 0):
+            record = table[doc_id]
+            if not isinstance(record, dict):
+                raise CorruptFile(f"{path}: record {doc_id} of table '{name}' is not an object.")
+            records.append(dict(record))
+        a.registers[name] = records
+    return a
+
+
+def migrate(doc: dict[str, Any], path: Path) -> tuple[dict[str, Any], int]:
+    """Upgrade a document to SCHEMA_VERSION. Returns (document, version it had)."""
+    meta = _single(doc, "meta", path)
+    version = meta.get("schema_version")
+    if not isinstance(version, int) or version < 1:
+        raise CorruptFile(f"{path}: schema_version {version!r} is not a positive whole number.")
+    if version > SCHEMA_VERSION:
+        raise NewerSchema(
+            f"{path} was written by a newer aigov (schema version {version}; this one reads up to "
+            f"{SCHEMA_VERSION}). Upgrade aigov-tui to open it; the file was not changed."
+        )
+    start = version
+    while version < SCHEMA_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise StoreError(f"{path}: no migration from schema version {version}.")
+        doc = step(doc)
+        version += 1
+        doc["meta"]["1"]["schema_version"] = version
+    return doc, start
+
+
+# -- the store ---------------------------------------------------------------------------------
+class Store:
+    """An open assessment file. Use :meth:`open` or :meth:`create`."""
+
+    def __init__(self, path: Path, read_only: bool):
+        self.path = Path(path)
+        self.read_only = read_only
+        self.lock_holder = ""
+        """Who holds the lock, when this store was opened read-only because of it."""
+        self.recovered_stale_lock = ""
+        """Set when a lock left by a process that no longer runs was taken over."""
+        self.migrated_from: int | None = None
+        self._lock_fd: int | None = None
+        self._save_lock = threading.Lock()
+        self._written_seq = 0
+        self._snap_seq = 0
+        self._db = TinyDB(self.path, storage=AtomicJSONStorage, read_only=read_only)
+
+    # opening ----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> "Store":
+        """Open an existing assessment. Raises StoreError subclasses with clear messages."""
+        path = Path(path).expanduser()
+        if not path.exists():
+            raise StoreError(f"{path} does not exist.")
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not an assessment file.")
+        store = cls(path, read_only=True)
+        if not read_only:
+            store._acquire_lock()
+            store.read_only = False
+            store._db.storage.read_only = False
+        try:
+            store._check_and_migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def open_or_read_only(cls, path: str | Path) -> "Store":
+        """Open for writing, or read-only (with ``lock_holder`` set) when another aigov has it."""
+        try:
+            return cls.open(path)
+        except Locked as exc:
+            store = cls.open(path, read_only=True)
+            store.lock_holder = exc.holder
+            return store
+
+    @classmethod
+    def create(cls, path: str | Path, assessment: Assessment, *, overwrite: bool = False) -> "Store":
+        """Create a new assessment file (mode 0600) and open it for writing."""
+        path = Path(path).expanduser()
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder; give a file name ending in {SUFFIX}.")
+        if not path.parent.exists():
+            raise StoreError(f"The folder {path.parent} does not exist.")
+        if path.exists() and not overwrite:
+            raise StoreError(f"{path} already exists; choose another name.")
+        store = cls(path, read_only=True)
+        store._acquire_lock()
+        store.read_only = False
+        store._db.storage.read_only = False
+        try:
+            if path.exists():
+                # overwriting: keep the previous file as a backup, never silently lose it
+                store.backup()
+            store.save(assessment)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _check_and_migrate(self) -> None:
+        doc = self._read_document()
+        _, version = migrate(json.loads(json.dumps(doc)), self.path)
+        if version < SCHEMA_VERSION:
+            self.migrated_from = version
+            if not self.read_only:
+                self.backup()
+                doc, _ = migrate(doc, self.path)
+                self._db.storage.write(doc)
+
+    def _read_document(self) -> dict[str, Any]:
+        try:
+            doc = self._db.storage.read()
+        except json.JSONDecodeError as exc:
+            raise CorruptFile(
+                f"{self.path} is damaged: it is not valid JSON (line {exc.lineno}, column "
+                f"{exc.colno}: {exc.msg}). It was not changed; restore {self.path.name}.bak "
+                "or an earlier copy."
+            ) from None
+        except UnicodeDecodeError:
+            raise CorruptFile(f"{self.path} is not a text file; it is not an aigov assessment.") from None
+        except PermissionError:
+            raise StoreError(f"{self.path} cannot be read: permission denied.") from None
+        except OSError as exc:
+            raise StoreError(f"{self.path} cannot be read: {exc.strerror}.") from None
+        if doc is None:
+            raise CorruptFile(f"{self.path} is empty; it is not an aigov assessment.")
+        if not isinstance(doc, dict):
+            raise CorruptFile(f"{self.path} is not an aigov assessment (expected a JSON object of tables).")
+        return doc
+
+    # locking ----------------------------------------------------------------------------
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def _acquire_lock(self) -> None:
+        while True:
+            try:
+                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            except OSError as exc:
+                raise StoreError(f"Cannot create the lock file {self.lock_path}: {exc.strerror}.") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                holder = _read_holder(fd)
+                os.close(fd)
+                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    raise Locked(self.path, holder or "unknown process") from None
+                raise StoreError(f"Cannot lock {self.path}: {exc.strerror}.") from None
+            # The lock file may have been removed and recreated between open and flock.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.lock_path).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            previous = _read_holder(fd)
+            if previous:
+                self.recovered_stale_lock = previous
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, _holder_text().encode(), 0)
+            os.fsync(fd)
+            self._lock_fd = fd
+            return
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            try:
+                os.unlink(self.lock_path)
+            except FileNotFoundError:
+                pass
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+        self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # reading and writing -----------------------------------------------------------------
+    def load(self) -> Assessment:
+        doc = self._read_document()
+        doc, _ = migrate(doc, self.path)
+        return from_document(doc, self.path)
+
+    def snapshot(self, assessment: Assessment) -> tuple[int, dict[str, Any]]:
+        """Take a numbered snapshot to save later (e.g. from a worker thread)."""
+        with self._save_lock:
+            self._snap_seq += 1
+            seq = self._snap_seq
+        return seq, to_document(assessment)
+
+    def save(self, assessment: Assessment) -> None:
+        self.write_snapshot(*self.snapshot(assessment))
+
+    def write_snapshot(self, seq: int, document: dict[str, Any]) -> bool:
+        """Write a snapshot unless a newer one was already written. Thread-safe."""
+        if self.read_only:
+            raise ReadOnly(f"{self.path} is open read-only; changes cannot be saved.")
+        with self._save_lock:
+            if seq < self._written_seq:
+                return False
+            meta = document.setdefault("meta", {}).setdefault("1", {})
+            meta["schema_version"] = SCHEMA_VERSION
+            meta.setdefault("created", now_iso())
+            try:
+                self._db.storage.write(document)
+            except OSError as exc:
+                raise StoreError(f"Could not save {self.path}: {exc.strerror or exc}.") from None
+            self._written_seq = seq
+            return True
+
+    def backup(self) -> Path | None:
+        """Copy the file to FILE.bak (mode 0600) before a risky change."""
+        if not self.path.exists():
+            return None
+        bak = self.path.with_name(self.path.name + ".bak")
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{bak.name}.", suffix=".tmp")
+        os.close(fd)
+        shutil.copyfile(self.path, tmp)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, bak)
+        return bak
+
+    def db(self) -> TinyDB:
+        """The underlying TinyDB, for read-only queries."""
+        return self._db
+
+
+def _holder_text() -> str:
+    return f"pid {os.getpid()} on {socket.gethostname()} since {now_iso()}"
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        return os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def load_read_only(path: str | Path) -> Assessment:
+    """Read an assessment without locking it (for export and validate)."""
+    with Store.open(path, read_only=True) as store:
+        return store.load()

@@ -1,0 +1,277 @@
+"""The workbook framework every export sheet goes through (openpyxl).
+
+* one text neutraliser for every cell that holds user or imported text: no formula, no
+  control characters, no silent truncation;
+* workbook conventions: frozen header row, autofilter, widths and wrapping, landscape
+  fit-to-width printing with repeated header rows, classification in the page header;
+* drop-downs on enumerated columns, fed from a hidden ``Lists`` sheet;
+* document properties (title, organisation, version, classification, format version).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+EXCEL_CELL_LIMIT = 32767
+TRUNCATION_MARKER = " […truncated by aigov: text longer than a cell holds]"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+VALIDATION_ROWS = 1000
+"""Drop-downs reach this many rows below the header, so rows a user adds get them too."""
+
+HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+
+
+def neutralise(value: Any) -> str:
+    """Make untrusted text safe and faithful as cell text.
+
+    Control characters are removed (line breaks and tabs inside the text are kept), and text
+    longer than a cell holds is cut with a visible marker. Whether the result starts with a
+    formula trigger is handled by :func:`set_text`, which always stores text as text.
+    """
+    text = "" if value is None else str(value)
+    text = text.replace("\r\n", "\n")
+    text = _ILLEGAL.sub("", text)
+    if len(text) > EXCEL_CELL_LIMIT:
+        text = text[: EXCEL_CELL_LIMIT - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
+    return text
+
+
+def set_text(cell: Cell, value: Any) -> None:
+    """Store text in a cell as text, never as a formula or an error value."""
+    text = neutralise(value)
+    cell.value = text
+    cell.data_type = "s"  # openpyxl makes '=...' a formula and '#N/A' an error otherwise
+    if text[:1] in FORMULA_TRIGGERS:
+        cell.quotePrefix = True  # the apostrophe marker Excel and LibreOffice show as text
+
+
+def safe_sheet_title(title: str) -> str:
+    title = _SHEET_BAD.sub("-", neutralise(title)).strip("'") or "Sheet"
+    return title[:31]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an exported table."""
+
+    header: str
+    get: Callable[[dict[str, Any]], Any]
+    width: int = 18
+    kind: str = "text"  # text / date / integer / choice / multichoice
+    choices: tuple[str, ...] = ()
+    list_name: str = ""
+    """Name of the drop-down list on the Lists sheet (defaults to the header)."""
+
+
+@dataclass
+class DocumentControl:
+    """What the Cover sheet and the workbook properties say about the document."""
+
+    title: str
+    organisation: str
+    version: str
+    date: _dt.date
+    owner: str
+    classification: str
+    frameworks: Sequence[str]
+    assessment_id: str = ""
+    format_version: str = "1"
+    extra: list[tuple[str, str]] = field(default_factory=list)
+
+
+class WorkbookWriter:
+    """Builds one workbook; every sheet goes through the same conventions."""
+
+    def __init__(self, control: DocumentControl):
+        self.control = control
+        self.wb = Workbook()
+        self.wb.remove(self.wb.active)
+        self._lists: dict[str, tuple[str, ...]] = {}
+        self._lists_ws: Worksheet | None = None
+
+    # sheets --------------------------------------------------------------------------------
+    def add_cover(self, contents: Iterable[tuple[str, str]] = ()) -> Worksheet:
+        c = self.control
+        ws = self.wb.create_sheet("Cover")
+        set_text(ws.cell(1, 1), c.title)
+        ws.cell(1, 1).font = Font(bold=True, size=14)
+        rows = [
+            ("Document", c.title),
+            ("Organisation", c.organisation),
+            ("Version", c.version),
+            ("Date", c.date),
+            ("Owner", c.owner),
+            ("Classification", c.classification),
+            ("Frameworks", "; ".join(c.frameworks)),
+            ("Assessment ID", c.assessment_id),
+            ("Workbook format", f"aigov-tui workbook v{c.format_version}"),
+            *c.extra,
+        ]
+        r = 3
+        for label, value in rows:
+            set_text(ws.cell(r, 1), label)
+            ws.cell(r, 1).font = Font(bold=True)
+            self._write(ws.cell(r, 2), value, "date" if isinstance(value, _dt.date) else "text")
+            r += 1
+        contents = list(contents)
+        if contents:
+            r += 1
+            set_text(ws.cell(r, 1), "Sheet")
+            set_text(ws.cell(r, 2), "What it holds")
+            for col in (1, 2):
+                ws.cell(r, col).font = Font(bold=True)
+            for name, what in contents:
+                r += 1
+                set_text(ws.cell(r, 1), name)
+                set_text(ws.cell(r, 2), what)
+                ws.cell(r, 2).alignment = WRAP_TOP
+        ws.column_dimensions["A"].width = 22
+        ws.column_dimensions["B"].width = 90
+        self._print_setup(ws, repeat_header=False)
+        return ws
+
+    def add_table(self, title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]],
+                  freeze: str = "B2") -> Worksheet:
+        """A register-style sheet: one header row, one row per record."""
+        ws = self.wb.create_sheet(safe_sheet_title(title))
+        for j, col in enumerate(columns, start=1):
+            cell = ws.cell(1, j)
+            set_text(cell, col.header)
+            cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            ws.column_dimensions[get_column_letter(j)].width = col.width
+        n = 1
+        for n, row in enumerate(rows, start=2):
+            for j, col in enumerate(columns, start=1):
+                self._write(ws.cell(n, j), col.get(row), col.kind)
+        last_col = get_column_letter(max(1, len(columns)))
+        ws.freeze_panes = freeze
+        ws.auto_filter.ref = f"A1:{last_col}{max(n, 2)}"
+        for j, col in enumerate(columns, start=1):
+            if col.kind == "choice" and col.choices:
+                self._drop_down(ws, j, col)
+        self._print_setup(ws)
+        return ws
+
+    def add_pairs(self, title: str, pairs: Iterable[tuple[str, Any]],
+                  headers: tuple[str, str] = ("Field", "Value")) -> Worksheet:
+        """A two-column sheet of labelled values (e.g. the scope)."""
+        cols = [Column(headers[0], lambda r: r[0], 34), Column(headers[1], lambda r: r[1], 100)]
+        return self.add_table(title, cols, ({0: k, 1: v} for k, v in pairs), freeze="A2")
+
+    # cells ---------------------------------------------------------------------------------
+    def _write(self, cell: Cell, value: Any, kind: str) -> None:
+        if value is None or value == "" or value == []:
+            cell.value = None
+        elif kind == "date" and isinstance(value, (str, _dt.date)):
+            try:
+                day = value if isinstance(value, _dt.date) else _dt.date.fromisoformat(value)
+            except ValueError:
+                set_text(cell, value)  # keep what the user typed, visibly
+            else:
+                cell.value = day
+                cell.number_format = "yyyy-mm-dd"
+        elif kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
+            cell.value = value
+        elif isinstance(value, (list, tuple)):
+            set_text(cell, "; ".join(str(v) for v in value))
+        else:
+            set_text(cell, value)
+        cell.alignment = WRAP_TOP
+
+    def _drop_down(self, ws: Worksheet, col_index: int, col: Column) -> None:
+        ref = self._list_ref(col.list_name or col.header, col.choices)
+        dv = DataValidation(type="list", formula1=ref, allow_blank=True, showDropDown=False)
+        dv.error = f"Choose one of the values listed for {col.header}."
+        dv.errorTitle = "Value not in the list"[:32]
+        dv.showErrorMessage = True
+        letter = get_column_letter(col_index)
+        dv.add(f"{letter}2:{letter}{VALIDATION_ROWS + 1}")
+        ws.add_data_validation(dv)
+
+    def _list_ref(self, name: str, choices: tuple[str, ...]) -> str:
+        if self._lists_ws is None:
+            self._lists_ws = self.wb.create_sheet("Lists")
+            self._lists_ws.sheet_state = "hidden"
+        key = neutralise(name)
+        if key in self._lists and self._lists[key] != choices:
+            key = f"{key} ({len(self._lists)})"
+        if key not in self._lists:
+            self._lists[key] = choices
+            j = len(self._lists)
+            ws = self._lists_ws
+            set_text(ws.cell(1, j), key)
+            ws.cell(1, j).font = Font(bold=True)
+            for i, choice in enumerate(choices, start=2):
+                set_text(ws.cell(i, j), choice)
+            ws.column_dimensions[get_column_letter(j)].width = max(12, min(40, len(key) + 2))
+        j = list(self._lists).index(key) + 1
+        letter = get_column_letter(j)
+        return f"{quote_sheetname('Lists')}!${letter}$2:${letter}${len(choices) + 1}"
+
+    def _print_setup(self, ws: Worksheet, repeat_header: bool = True) -> None:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        if repeat_header:
+            ws.print_title_rows = "1:1"
+        classification = neutralise(self.control.classification).replace("&", "&&")
+        ws.oddHeader.left.text = classification
+        ws.oddHeader.right.text = neutralise(self.control.organisation).replace("&", "&&")
+        ws.oddFooter.left.text = neutralise(ws.title).replace("&", "&&")
+        ws.oddFooter.right.text = "Page &P of &N"
+
+    # saving --------------------------------------------------------------------------------
+    def _properties(self) -> None:
+        c = self.control
+        p = self.wb.properties
+        p.title = neutralise(c.title)
+        p.subject = neutralise(f"{c.organisation}: AI extension of the ISMS")
+        p.creator = "aigov-tui"
+        p.keywords = "ISO/IEC 27001; AI; " + neutralise("; ".join(c.frameworks))
+        p.version = neutralise(c.version)
+        p.category = neutralise(c.classification)
+        p.description = neutralise(f"Owner: {c.owner}. Classification: {c.classification}.")
+        for name, value in (
+            ("Organisation", c.organisation), ("Classification", c.classification),
+            ("Version", c.version), ("Owner", c.owner), ("Frameworks", "; ".join(c.frameworks)),
+            ("AssessmentId", c.assessment_id), ("AigovFormatVersion", c.format_version),
+        ):
+            self.wb.custom_doc_props.append(StringProperty(name=name, value=neutralise(value) or "-"))
+
+    def save(self, path: Path) -> Path:
+        """Write atomically: a reader never sees half a workbook."""
+        self._properties()
+        if self._lists_ws is not None:
+            self.wb.move_sheet(self._lists_ws, offset=len(self.wb.sheetnames))
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            self.wb.save(tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return path

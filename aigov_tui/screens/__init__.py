@@ -1,0 +1,1 @@
+"""One Screen class per wizard step, plus home and help."""

@@ -1,0 +1,80 @@
+"""The wizard frame every step screen shares: header, stepper, body, footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..core.steps import STEPS, Step, step_status
+from ..widgets.app_header import AppHeader
+from ..widgets.stepper import Stepper
+
+if TYPE_CHECKING:
+    from ..app import AigovApp
+
+
+class StepScreen(Screen[None]):
+    """Base of the seven step screens. Subclasses set NUMBER and write ``compose_body``."""
+
+    NUMBER = 0
+    BINDINGS = [
+        Binding("right_square_bracket", "app.next_step", "Next step", key_display="]",
+                tooltip="Go to the next step"),
+        Binding("left_square_bracket", "app.prev_step", "Prev step", key_display="[",
+                tooltip="Go to the previous step"),
+        *[Binding(str(n), f"app.goto_step({n})", f"Step {n}", show=False,
+                  tooltip=f"Go to step {n}: {STEPS[n - 1].title}") for n in range(1, 8)],
+    ]
+
+    @property
+    def step(self) -> Step:
+        return STEPS[self.NUMBER - 1]
+
+    @property
+    def aigov(self) -> "AigovApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield AppHeader(id="app-header")
+        yield Stepper(id="stepper")
+        with Vertical(id="step-body"):
+            yield Static(f"Step {self.step.number} · {self.step.title}", id="step-title")
+            yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.query_one(Stepper).current = self.NUMBER
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """Recompute every step's completion state for the stepper."""
+        session = self.aigov.session
+        if session is None:
+            return
+        self.query_one(Stepper).statuses = tuple(
+            step_status(session.assessment, s.number) for s in STEPS)
+
+    def step_commands(self) -> Iterable[tuple[str, str, object]]:
+        """Extra command-palette entries while this step is shown: (title, help, callback)."""
+        return ()
+
+
+class PlaceholderStep(StepScreen):
+    """A step whose issue has not landed: says what it will do, and that it is not available yet."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.step.purpose, classes="step-purpose")
+        yield Static(
+            "This step is not available yet. Its screens arrive in a later release; "
+            "nothing here is saved or exported for it. Use [ and ] or the digits 1–7 to move "
+            "between steps.",
+            classes="not-available",
+        )

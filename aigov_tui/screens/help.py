@@ -1,0 +1,63 @@
+"""Every key, listed from the bindings themselves so the help stays true."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+def _keys(binding: Binding) -> str:
+    if binding.key_display:
+        return binding.key_display
+    names = {"right_square_bracket": "]", "left_square_bracket": "[", "slash": "/",
+             "question_mark": "?", "delete": "Del", "escape": "Esc", "enter": "Enter"}
+    return " / ".join(names.get(k, k) for k in binding.key.split(","))
+
+
+def help_sections() -> list[tuple[str, list[Binding]]]:
+    from ..app import AigovApp
+    from ..widgets.dialogs import RecordDialog
+    from ..widgets.record_table import RecordTable
+    from .base import StepScreen
+    from .home import HomeScreen
+    from .step1_scope import ScopeScreen
+
+    def only(bindings: list) -> list[Binding]:
+        return [b for b in bindings if isinstance(b, Binding)]
+
+    return [
+        ("Everywhere", only(AigovApp.BINDINGS)),
+        ("Home screen", only(HomeScreen.BINDINGS)),
+        ("Wizard steps", only(StepScreen.BINDINGS)),
+        ("Step 1", only(ScopeScreen.BINDINGS)),
+        ("Register tables", only(RecordTable.BINDINGS)),
+        ("Record forms", only(RecordDialog.BINDINGS)),
+    ]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,f1,q", "close", "Close", tooltip="Close the help")]
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
+        table.add_column("key", style="bold", no_wrap=True, width=14)
+        table.add_column("what")
+        for title, bindings in help_sections():
+            table.add_row(f"[reverse] {title} [/]", "")
+            for b in bindings:
+                table.add_row(_keys(b), b.tooltip or b.description)
+            table.add_row("", "")
+        table.add_row("Tab / Shift+Tab", "Move between fields, tabs and buttons")
+        table.add_row("Enter", "Open the selected record; confirm a dialog")
+        with Vertical(classes="dialog wide-dialog"):
+            yield Label("Keys", classes="dialog-title")
+            with VerticalScroll(classes="dialog-scroll"):
+                yield Static(table)
+            yield Static("Esc closes this help.", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,241 @@
+"""Step 1: ISMS scope and how AI systems fit.
+
+Three tabs: the organisation profile (saved as you type), the AI systems register, and the
+generated scope-statement addendum (editable, kept as you type).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import Static, TabbedContent, TabPane, TextArea
+
+from ..core.model import RecordError, add_record, delete_record, update_profile_draft, update_record
+from ..core.registers import AI_SYSTEMS, PROFILE
+from ..core.schema import Problem
+from ..core.scope import draft_addendum, set_addendum
+from ..widgets.dialogs import ConfirmDialog, RecordDialog
+from ..widgets.record_form import RecordForm
+from ..widgets.record_table import RecordTable
+from .base import StepScreen
+
+AUTOSAVE_DELAY = 0.6
+
+
+class ScopeScreen(StepScreen):
+    NUMBER = 1
+    BINDINGS = [
+        Binding("ctrl+g", "redraft", "Redraft addendum", tooltip="Generate the addendum draft again"),
+        Binding("f2", "tab('tab-org')", "Profile", show=False, tooltip="Show the organisation profile"),
+        Binding("f3", "tab('tab-systems')", "AI systems", show=False, tooltip="Show the AI systems"),
+        Binding("f4", "tab('tab-addendum')", "Addendum", show=False, tooltip="Show the scope addendum"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._profile_timer: Timer | None = None
+        self._addendum_timer: Timer | None = None
+        self._setting_addendum = False
+        self._pending: set[str] = set()
+        """Edits still waiting on their typing timer: 'profile', 'addendum'."""
+
+    # layout ------------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        session = self.aigov.session
+        assert session is not None
+        a, ro = session.assessment, session.read_only
+        with TabbedContent(id="scope-tabs", initial="tab-systems"):
+            with TabPane("Organisation (F2)", id="tab-org"):
+                yield RecordForm(PROFILE, a.profile, read_only=ro, id="profile-form")
+            with TabPane("AI systems (F3)", id="tab-systems"):
+                yield RecordTable(AI_SYSTEMS, id="systems")
+            with TabPane("Scope addendum (F4)", id="tab-addendum"):
+                yield Static("A draft that names the AI systems brought into scope. Edit freely: "
+                             "your text is kept. ctrl+g drafts it again from the register.",
+                             classes="hint")
+                yield TextArea(str(a.scope.get("addendum") or ""), id="addendum", soft_wrap=True,
+                               read_only=ro, tab_behavior="focus")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._refresh_systems()
+        self.query_one("#systems #table").focus()
+
+    def _refresh_systems(self, select: str | None = None) -> None:
+        session = self.aigov.session
+        assert session is not None
+        self.query_one("#systems", RecordTable).set_records(session.assessment.records(AI_SYSTEMS), select)
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        target = {"tab-org": "#profile-form", "tab-systems": "#systems #table",
+                  "tab-addendum": "#addendum"}[tab]
+        self.call_after_refresh(lambda: self.query_one(target).focus())
+
+    def step_commands(self) -> Iterable[tuple[str, str, Any]]:
+        yield ("Add AI system", "Open the form for a new AI system",
+               lambda: self.query_one(RecordTable).action_add())
+        yield ("Show organisation profile", "Step 1, Organisation tab", lambda: self.action_tab("tab-org"))
+        yield ("Show AI systems", "Step 1, AI systems tab", lambda: self.action_tab("tab-systems"))
+        yield ("Show scope addendum", "Step 1, Scope addendum tab", lambda: self.action_tab("tab-addendum"))
+        yield ("Redraft scope addendum", "Generate the addendum again from the AI systems",
+               self.action_redraft)
+
+    # organisation profile (saved as you type) ------------------------------------------------
+    @on(RecordForm.Changed, "#profile-form")
+    def _profile_changed(self) -> None:
+        if self._profile_timer is not None:
+            self._profile_timer.stop()
+        self._pending.add("profile")
+        self._profile_timer = self.set_timer(AUTOSAVE_DELAY, self.save_profile)
+
+    def save_profile(self) -> None:
+        self._pending.discard("profile")
+        session = self.aigov.session
+        if session is None or session.read_only:
+            return
+        form = self.query_one("#profile-form", RecordForm)
+        update_profile_draft(session.assessment, form.values())
+        self._assessment_changed()
+
+    # AI systems ----------------------------------------------------------------------------
+    @on(RecordTable.Add, "#systems")
+    def _add_system(self) -> None:
+        if self.aigov.refuse_if_read_only():
+            return
+        session = self.aigov.session
+        assert session is not None
+        added: dict[str, str] = {}
+
+        def submit(values: dict[str, Any]) -> list[Problem]:
+            try:
+                added["id"] = add_record(session.assessment, AI_SYSTEMS, values)["id"]
+            except RecordError as exc:
+                return exc.problems
+            return []
+
+        def done(result: dict[str, Any] | None) -> None:
+            if result is not None and added:
+                self._after_systems_change(added["id"], f"Added {added['id']}.")
+
+        self.app.push_screen(RecordDialog(AI_SYSTEMS, None, submit, title="New AI system"), done)
+
+    @on(RecordTable.Edit, "#systems")
+    def _edit_system(self, event: RecordTable.Edit) -> None:
+        session = self.aigov.session
+        assert session is not None and event.record_id
+        record = session.assessment.find(AI_SYSTEMS, event.record_id)
+        if record is None:
+            return
+        rid = event.record_id
+
+        def submit(values: dict[str, Any]) -> list[Problem]:
+            try:
+                update_record(session.assessment, AI_SYSTEMS, rid, values)
+            except RecordError as exc:
+                return exc.problems
+            return []
+
+        def done(result: dict[str, Any] | None) -> None:
+            if result is not None:
+                self._after_systems_change(rid, f"Saved {rid}.")
+
+        title = f"{'View' if session.read_only else 'Edit'} {rid} · {record.get('name', '')}"
+        self.app.push_screen(RecordDialog(AI_SYSTEMS, dict(record), submit, title=title,
+                                          read_only=session.read_only), done)
+
+    @on(RecordTable.Delete, "#systems")
+    def _delete_system(self, event: RecordTable.Delete) -> None:
+        if self.aigov.refuse_if_read_only():
+            return
+        session = self.aigov.session
+        assert session is not None and event.record_id
+        rid = event.record_id
+        record = session.assessment.find(AI_SYSTEMS, rid) or {}
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                delete_record(session.assessment, AI_SYSTEMS, rid)
+                self._after_systems_change(None, f"Deleted {rid}. Its ID will not be reused.")
+
+        self.app.push_screen(ConfirmDialog(
+            f"Delete {rid}?",
+            f"{rid} {record.get('name', '')} will be removed from the AI systems register. "
+            "Its ID will not be reused.", yes="Delete"), done)
+
+    def _after_systems_change(self, select: str | None, message: str) -> None:
+        session = self.aigov.session
+        assert session is not None
+        if not session.assessment.scope.get("edited"):
+            self._put_addendum(draft_addendum(session.assessment, self.aigov.today()), edited=False)
+        self._refresh_systems(select)
+        self._assessment_changed()
+        self.notify(message, timeout=3)
+
+    # scope addendum ------------------------------------------------------------------------
+    def _put_addendum(self, text: str, *, edited: bool) -> None:
+        session = self.aigov.session
+        assert session is not None
+        set_addendum(session.assessment, text, edited=edited)
+        area = self.query_one("#addendum", TextArea)
+        if area.text != text:
+            self._setting_addendum = True
+            area.load_text(text)
+
+    @on(TextArea.Changed, "#addendum")
+    def _addendum_changed(self) -> None:
+        if self._setting_addendum:
+            self._setting_addendum = False
+            return
+        if self._addendum_timer is not None:
+            self._addendum_timer.stop()
+        self._pending.add("addendum")
+        self._addendum_timer = self.set_timer(AUTOSAVE_DELAY, self.save_addendum)
+
+    def save_addendum(self) -> None:
+        self._pending.discard("addendum")
+        session = self.aigov.session
+        if session is None or session.read_only:
+            return
+        set_addendum(session.assessment, self.query_one("#addendum", TextArea).text, edited=True)
+        self._assessment_changed()
+
+    def action_redraft(self) -> None:
+        if self.aigov.refuse_if_read_only():
+            return
+        session = self.aigov.session
+        assert session is not None
+
+        def redraft(yes: bool | None = True) -> None:
+            if yes:
+                self._put_addendum(draft_addendum(session.assessment, self.aigov.today()), edited=False)
+                self._assessment_changed()
+                self.action_tab("tab-addendum")
+                self.notify("Scope addendum drafted from the AI systems register.", timeout=3)
+
+        if session.assessment.scope.get("edited"):
+            self.app.push_screen(ConfirmDialog(
+                "Replace your edited addendum?",
+                "The addendum has been edited by hand. Drafting it again replaces your text.",
+                yes="Replace"), redraft)
+        else:
+            redraft()
+
+    # ---------------------------------------------------------------------------------------
+    def _assessment_changed(self) -> None:
+        self.aigov.assessment_changed()
+        self.refresh_status()
+
+    def flush_pending(self) -> None:
+        """Save what is still waiting on a typing timer (before quitting or leaving)."""
+        for timer in (self._profile_timer, self._addendum_timer):
+            if timer is not None:
+                timer.stop()
+        if "profile" in self._pending:
+            self.save_profile()
+        if "addendum" in self._pending:
+            self.save_addendum()

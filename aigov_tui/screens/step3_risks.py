@@ -1,0 +1,7 @@
+"""Step 3: AI risk assessment inside the ISMS risk method."""
+
+from .base import PlaceholderStep
+
+
+class RisksScreen(PlaceholderStep):
+    NUMBER = 3

@@ -1,0 +1,1 @@
+"""Reusable widgets built from register declarations: they know no step by name."""

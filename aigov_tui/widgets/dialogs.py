@@ -1,0 +1,166 @@
+"""Modal dialogs: each returns a typed result with ``dismiss`` (habit 1 of the anchors)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ..core.schema import Problem, Register
+from .record_form import RecordForm
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Yes / no; Enter confirms only when the Yes button has focus, Escape cancels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without doing it"),
+        Binding("y", "confirm", "Yes", show=False, tooltip="Confirm"),
+        Binding("n", "cancel", "No", show=False, tooltip="Cancel"),
+    ]
+
+    def __init__(self, title: str, message: str, yes: str = "Yes"):
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.message, self.yes = title, message, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.message, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="error")
+                yield Button("Cancel (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed, "#yes")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class RecordDialog(ModalScreen[dict[str, Any] | None]):
+    """Add or edit one record. ``submit`` is a core call that returns problems (empty = done)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", tooltip="Validate and save the record"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without saving"),
+    ]
+
+    def __init__(self, register: Register, values: dict[str, Any] | None,
+                 submit: Callable[[dict[str, Any]], list[Problem]], *, title: str,
+                 read_only: bool = False):
+        super().__init__(classes="dialog-screen")
+        self.register, self.values, self.submit = register, values, submit
+        self.title_text, self.read_only = title, read_only
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog record-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield RecordForm(self.register, self.values, read_only=self.read_only, id="form")
+            yield Static("", id="dialog-problems", classes="dialog-problems")
+            with Horizontal(classes="dialog-buttons"):
+                if not self.read_only:
+                    yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        if not self.read_only:
+            self.query_one(RecordForm).focus_first_problem([Problem("", "", self.register.fields[0].key, "")])
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        if self.read_only:
+            return
+        form = self.query_one(RecordForm)
+        problems = form.check()
+        if not problems:
+            problems = self.submit(form.values())
+            form.show_problems(problems)
+        if problems:
+            n = len(problems)
+            self.query_one("#dialog-problems", Static).update(
+                f"{n} problem{'s' if n > 1 else ''} to fix: {problems[0].message}")
+            form.focus_first_problem(problems)
+            return
+        self.dismiss(form.values())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ProblemsDialog(ModalScreen[None]):
+    """A scrollable list of messages (validation results, catalog warnings)."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", tooltip="Close")]
+
+    def __init__(self, title: str, lines: list[str]):
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.lines = title, lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            with VerticalScroll(classes="dialog-scroll"):
+                yield Static("\n".join(f"• {line}" for line in self.lines) or "Nothing to report.",
+                             markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close (esc)", id="close")
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class PromptDialog(ModalScreen[dict[str, str] | None]):
+    """A few labelled text inputs; ``check`` returns {field: message} for what is wrong."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Close without doing it")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]],
+                 check: Callable[[dict[str, str]], dict[str, str]], ok: str = "OK"):
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.fields, self.check, self.ok = title, fields, check, ok
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            for key, label, value in self.fields:
+                yield Label(label, classes="field-label")
+                yield Input(value, id=f"prompt-{key}", compact=True)
+                yield Static("", id=f"prompt-error-{key}", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.ok} (enter)", id="ok", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#prompt-{key}", Input).value.strip() for key, _, _ in self.fields}
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def action_ok(self) -> None:
+        values = self.values()
+        errors = self.check(values)
+        for key, _, _ in self.fields:
+            error = self.query_one(f"#prompt-error-{key}", Static)
+            error.update(errors.get(key, ""))
+            error.set_class(bool(errors.get(key)), "-shown")
+        if errors:
+            first = next(k for k, _, _ in self.fields if k in errors)
+            self.query_one(f"#prompt-{first}", Input).focus()
+            return
+        self.dismiss(values)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

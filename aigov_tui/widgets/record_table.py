@@ -1,0 +1,214 @@
+"""A searchable, sortable table for any register, built from its declaration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from ..core.model import natural_key
+from ..core.schema import Field, Register, display
+
+ID_WIDTH = 8
+
+
+class RecordTable(Vertical):
+    """Shows a register's records; asks its screen to add, edit or delete through messages."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add", tooltip="Add a record"),
+        Binding("e", "edit", "Edit", tooltip="Edit the selected record"),
+        Binding("d,delete", "delete", "Delete", tooltip="Delete the selected record"),
+        Binding("slash", "search", "Search", tooltip="Search every field"),
+        Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort order"),
+    ]
+
+    class Action(Message):
+        def __init__(self, table: "RecordTable", record_id: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.record_id = record_id
+
+        @property
+        def control(self) -> "RecordTable":
+            return self.table
+
+    class Add(Action):
+        """The user asked to add a record."""
+
+    class Edit(Action):
+        """The user asked to edit ``record_id``."""
+
+    class Delete(Action):
+        """The user asked to delete ``record_id``."""
+
+    def __init__(self, register: Register, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.register = register
+        self.records: list[dict[str, Any]] = []
+        self.sort_key = "id"
+        self.sort_reverse = False
+        self._columns: list[Field] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="table-bar"):
+            yield Input(placeholder=f"Search {self.register.title} ( / )",
+                        id="search", compact=True)
+            yield Static("", id="table-status")
+        table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="table")
+        yield table
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#table", DataTable)
+
+    def on_mount(self) -> None:
+        self._build_columns()
+        self._fill()
+
+    def on_resize(self) -> None:
+        before = [f.key for f in self._columns]
+        self._build_columns()
+        if before != [f.key for f in self._columns]:
+            self._fill()
+
+    def _build_columns(self) -> None:
+        """Show the declared table columns that fit the width: best-ranked first, in declaration order."""
+        width = max(self.size.width, 40) - ID_WIDTH - 4
+        fits: set[str] = set()
+        for f in sorted(self.register.table_fields, key=lambda f: f.table_rank):
+            w = self._width(f) + 2
+            if width - w >= 0:
+                fits.add(f.key)
+                width -= w
+        chosen = [f for f in self.register.table_fields if f.key in fits]
+        if chosen == self._columns and self.table.columns:
+            return
+        self._columns = chosen
+        t = self.table
+        t.clear(columns=True)
+        t.add_column("ID", key="id", width=ID_WIDTH)
+        for f in chosen:
+            t.add_column(f.label, key=f.key, width=self._width(f))
+
+    @staticmethod
+    def _width(f: Field) -> int:
+        return f.table_width or min(f.width, 20)
+
+    # data ----------------------------------------------------------------------------------
+    def set_records(self, records: list[dict[str, Any]], select: str | None = None) -> None:
+        self.records = list(records)
+        if self.is_mounted:
+            self._fill(select)
+
+    def _matches(self, record: dict[str, Any], needle: str) -> bool:
+        if not needle:
+            return True
+        hay = " ".join([str(record.get("id", ""))] +
+                       [display(f, record.get(f.key)) for f in self.register.fields])
+        return all(part in hay.casefold() for part in needle.casefold().split())
+
+    def _sorted(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self.sort_key == "id":
+            key = lambda r: natural_key(str(r.get("id", "")))  # noqa: E731
+        else:
+            f = self.register.field(self.sort_key)
+            key = lambda r: (display(f, r.get(f.key)) == "", display(f, r.get(f.key)).casefold())  # noqa: E731
+        return sorted(rows, key=key, reverse=self.sort_reverse)
+
+    def _fill(self, select: str | None = None) -> None:
+        t = self.table
+        current = select or self.selected_id
+        needle = self.query_one("#search", Input).value.strip()
+        rows = self._sorted([r for r in self.records if self._matches(r, needle)])
+        t.clear()
+        for r in rows:
+            t.add_row(str(r.get("id", "")),
+                      *[Text(display(f, r.get(f.key)), no_wrap=True, overflow="ellipsis")
+                        for f in self._columns],
+                      key=str(r.get("id", "")))
+        if current and current in {str(r.get("id")) for r in rows}:
+            t.move_cursor(row=t.get_row_index(current))
+        label = "ID" if self.sort_key == "id" else self.register.field(self.sort_key).label
+        arrow = "↓" if self.sort_reverse else "↑"
+        shown = f"{len(rows)} of {len(self.records)}" if needle else f"{len(rows)}"
+        self.query_one("#table-status", Static).update(
+            f"{shown} {self.register.title} · sorted by {label} {arrow}")
+
+    @property
+    def selected_id(self) -> str | None:
+        t = self.table
+        if t.row_count == 0:
+            return None
+        try:
+            key, _ = t.coordinate_to_cell_key(t.cursor_coordinate)
+        except Exception:
+            return None
+        return str(key.value) if key.value is not None else None
+
+    # actions -------------------------------------------------------------------------------
+    def action_add(self) -> None:
+        self.post_message(self.Add(self, None))
+
+    def action_edit(self) -> None:
+        if self.selected_id:
+            self.post_message(self.Edit(self, self.selected_id))
+        else:
+            self.app.notify(f"No {self.register.item} selected.", severity="warning")
+
+    def action_delete(self) -> None:
+        if self.selected_id:
+            self.post_message(self.Delete(self, self.selected_id))
+        else:
+            self.app.notify(f"No {self.register.item} selected.", severity="warning")
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_sort(self) -> None:
+        keys = ["id"] + [f.key for f in self._columns]
+        i = keys.index(self.sort_key) if self.sort_key in keys else 0
+        self.sort_key = keys[(i + 1) % len(keys)]
+        self.sort_reverse = False
+        self._fill()
+
+    def action_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self._fill()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # letters typed into the search box are text, not commands
+        if action in ("add", "edit", "delete", "sort", "reverse", "search"):
+            if isinstance(self.app.focused, Input):
+                return False
+        return True
+
+    @on(Input.Changed, "#search")
+    def _search(self) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.table.focus()
+
+    @on(DataTable.RowSelected, "#table")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value is not None:
+            self.post_message(self.Edit(self, str(event.row_key.value)))
+
+    @on(DataTable.HeaderSelected, "#table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        if key == self.sort_key:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_key, self.sort_reverse = key, False
+        self._fill()
