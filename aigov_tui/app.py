@@ -50,8 +50,8 @@ class AigovApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Save and quit"),
         Binding("f1", "help", "Help", tooltip="List every key"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save now (changes are also saved as you go)"),
-        Binding("ctrl+e", "export", "Export", tooltip="Write the Excel workbook to the exports folder"),
-        Binding("f6", "validate", "Validate", show=False, tooltip="List every problem in the assessment"),
+        Binding("ctrl+r", "export", "Export", tooltip="Write the Excel workbook to the exports folder"),
+        Binding("f8", "validate", "Validate", show=False, tooltip="List every problem in the assessment"),
         Binding("ctrl+o", "home", "Home", show=False, tooltip="Back to the home screen (new, open, demo)"),
     ]
 

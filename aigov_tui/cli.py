@@ -68,10 +68,10 @@ def _catalogs(folder: str | None) -> Catalogs:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
+    if path.is_dir():
+        raise CliError(f"{path} is a folder; give a file name ending in {SUFFIX}.")
     if path.exists() and not args.force:
         raise CliError(f"{path} already exists; add --force to overwrite it.")
-    if path.exists() and path.is_dir():
-        raise CliError(f"{path} is a folder; give a file name ending in {SUFFIX}.")
     Store.create(path, build_demo(), overwrite=args.force).close()
     print(f"Wrote demo assessment {path}")
     if args.open:

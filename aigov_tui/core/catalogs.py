@@ -314,7 +314,7 @@ def _check_training(c: _Checker, data: dict[str, Any]) -> None:
         c.text(r, "title", label)
     for label, m in c.entries(data, "modules"):
         c.text(m, "title", label)
-        c.strings(m, "audience", label, roles or None, required=True)
+        c.strings(m, "audience", label, required=True)  # roles are checked once merged
         c.strings(m, "topics", label, required=True)
         _check_refs_shape(c, m, label)
 
@@ -473,6 +473,11 @@ def check_references(cats: Catalogs, cf: CatalogFile) -> None:
             for t in m.get("maps_to") or []:
                 if not cats.known_27001(t["id"]):
                     c.fail(label, f"maps to unknown ISO 27001 control or clause '{t['id']}'")
+    if cf.kind == "training":
+        for i, m in enumerate(cf.data["modules"]):
+            for role in m.get("audience") or []:
+                if role not in cats.roles:
+                    c.fail(f"modules[{i}] ({m['id']})", f"audience names unknown role '{role}'")
     if cf.kind == "incident_types":
         for i, t in enumerate(cf.data["incident_types"]):
             cat = t["category"]

@@ -62,13 +62,19 @@ def document_control(assessment: Assessment, today: _dt.date, title: str) -> Doc
 
 def scope_pairs(assessment: Assessment) -> Iterable[tuple[str, Any]]:
     for f in PROFILE.fields:
-        yield f.export_header, assessment.profile.get(f.key)
+        value = assessment.profile.get(f.key)
+        if f.kind is Kind.DATE and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            try:  # a real date cell, as on the Cover; a malformed draft date stays text
+                value = _dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        yield f.export_header, value
     yield "AI systems in scope", ", ".join(
-        r["id"] for r in register_rows(assessment, AI_SYSTEMS) if r.get("in_scope") == "Yes")
+        str(r.get("id", "")) for r in register_rows(assessment, AI_SYSTEMS) if r.get("in_scope") == "Yes")
     yield "AI systems partly in scope", ", ".join(
-        r["id"] for r in register_rows(assessment, AI_SYSTEMS) if r.get("in_scope") == "Partial")
+        str(r.get("id", "")) for r in register_rows(assessment, AI_SYSTEMS) if r.get("in_scope") == "Partial")
     yield "AI systems excluded", ", ".join(
-        r["id"] for r in register_rows(assessment, AI_SYSTEMS) if r.get("in_scope") == "No")
+        str(r.get("id", "")) for r in register_rows(assessment, AI_SYSTEMS) if r.get("in_scope") == "No")
     yield "Scope addendum (AI systems)", assessment.scope.get("addendum")
 
 

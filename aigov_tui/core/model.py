@@ -87,7 +87,7 @@ def next_id(assessment: Assessment, register: Register) -> str:
 
 
 def id_number(record_id: str, prefix: str) -> int:
-    m = re.fullmatch(rf"{re.escape(prefix)}-(\d+)", record_id or "")
+    m = re.fullmatch(rf"{re.escape(prefix)}-(\d+)", str(record_id or ""))
     return int(m.group(1)) if m else 0
 
 

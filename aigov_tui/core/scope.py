@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .model import Assessment, touch
+from .model import Assessment, natural_key, touch
 from .registers import AI_SYSTEMS
 
 
@@ -23,7 +23,7 @@ def _line(record: dict) -> str:
         details.append(f"owner {owner}")
     detail = "; ".join(d for d in details if d)
     purpose = _first_sentence(record.get("purpose", ""))
-    text = f"{record['id']} {record.get('name', '')}"
+    text = f"{record.get('id', '')} {record.get('name', '')}".strip()
     if purpose:
         text += f": {purpose}"
     return f"- {text} ({detail})." if detail else f"- {text}."
@@ -33,7 +33,7 @@ def draft_addendum(assessment: Assessment, today: _dt.date | None = None) -> str
     """A draft addendum that names the AI systems brought into the ISMS scope."""
     today = today or _dt.date.today()
     org = assessment.organisation or "The organisation"
-    systems = sorted(assessment.records(AI_SYSTEMS), key=lambda r: r.get("id", ""))
+    systems = sorted(assessment.records(AI_SYSTEMS), key=lambda r: natural_key(str(r.get("id", ""))))
     inside = [r for r in systems if r.get("in_scope") == "Yes"]
     partial = [r for r in systems if r.get("in_scope") == "Partial"]
     outside = [r for r in systems if r.get("in_scope") == "No"]
@@ -63,11 +63,11 @@ def draft_addendum(assessment: Assessment, today: _dt.date | None = None) -> str
         lines.append("Excluded, with the reason:")
         for r in outside:
             reason = " ".join(str(r.get("scope_justification") or "reason to be recorded").split())
-            lines.append(f"- {r['id']} {r.get('name', '')}: {reason}")
+            lines.append(f"- {r.get('id', '')} {r.get('name', '')}: {reason}")
         lines.append("")
     third_party = [r for r in inside + partial if r.get("provenance") != "Built in-house"]
     if third_party:
-        names = ", ".join(f"{r['id']} {r.get('name', '')}" for r in third_party)
+        names = ", ".join(f"{r.get('id', '')} {r.get('name', '')}" for r in third_party)
         lines.append(
             f"Models and AI services obtained from third parties ({names}) are managed as supplier "
             "relationships under the ISMS's supplier controls; the suppliers' own operations are "

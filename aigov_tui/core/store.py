@@ -298,6 +298,12 @@ class Store:
             ) from None
         except UnicodeDecodeError:
             raise CorruptFile(f"{self.path} is not a text file; it is not an aigov assessment.") from None
+        except (ValueError, RecursionError) as exc:
+            # e.g. nesting too deep or an integer too long for Python's JSON parser
+            raise CorruptFile(
+                f"{self.path} is damaged: it cannot be read as JSON ({exc}). It was not changed; "
+                f"restore {self.path.name}.bak or an earlier copy."
+            ) from None
         except PermissionError:
             raise StoreError(f"{self.path} cannot be read: permission denied.") from None
         except OSError as exc:
@@ -342,6 +348,7 @@ class Store:
             os.pwrite(fd, _holder_text().encode(), 0)
             os.fsync(fd)
             self._lock_fd = fd
+            self._remove_stale_temp_files()
             return
 
     def close(self) -> None:
@@ -399,12 +406,30 @@ class Store:
         if not self.path.exists():
             return None
         bak = self.path.with_name(self.path.name + ".bak")
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{bak.name}.", suffix=".tmp")
-        os.close(fd)
-        shutil.copyfile(self.path, tmp)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, bak)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{bak.name}.", suffix=".tmp")
+            os.close(fd)
+            try:
+                shutil.copyfile(self.path, tmp)
+                os.chmod(tmp, FILE_MODE)
+                os.replace(tmp, bak)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except OSError as exc:
+            raise StoreError(f"Could not write the backup {bak}: {exc.strerror or exc}; "
+                             "nothing was changed.") from None
         return bak
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files of writers that were killed mid-save (only called while holding the lock)."""
+        prefix = f".{self.path.name}."
+        for name in os.listdir(self.path.parent):
+            if name.startswith(prefix) and name.endswith(".tmp"):
+                try:
+                    os.unlink(self.path.parent / name)
+                except OSError:
+                    pass
 
     def db(self) -> TinyDB:
         """The underlying TinyDB, for read-only queries."""

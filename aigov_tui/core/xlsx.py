@@ -29,7 +29,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 EXCEL_CELL_LIMIT = 32767
 TRUNCATION_MARKER = " […truncated by aigov: text longer than a cell holds]"
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters, plus what XML 1.0 cannot hold at all (lone surrogates, U+FFFE, U+FFFF):
+# writing those gives a workbook that Excel and openpyxl refuse to open
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 VALIDATION_ROWS = 1000
 """Drop-downs reach this many rows below the header, so rows a user adds get them too."""
@@ -47,7 +49,8 @@ def neutralise(value: Any) -> str:
     formula trigger is handled by :func:`set_text`, which always stores text as text.
     """
     text = "" if value is None else str(value)
-    text = text.replace("\r\n", "\n")
+    # a lone CR would be read back as LF (XML line-end normalisation): store what is read back
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ILLEGAL.sub("", text)
     if len(text) > EXCEL_CELL_LIMIT:
         text = text[: EXCEL_CELL_LIMIT - len(TRUNCATION_MARKER)] + TRUNCATION_MARKER
@@ -64,8 +67,8 @@ def set_text(cell: Cell, value: Any) -> None:
 
 
 def safe_sheet_title(title: str) -> str:
-    title = _SHEET_BAD.sub("-", neutralise(title)).strip("'") or "Sheet"
-    return title[:31]
+    # cut first, then strip: Excel refuses a title that begins or ends with an apostrophe
+    return _SHEET_BAD.sub("-", neutralise(title))[:31].strip("'") or "Sheet"
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ class WorkbookWriter:
     def _write(self, cell: Cell, value: Any, kind: str) -> None:
         if value is None or value == "" or value == []:
             cell.value = None
-        elif kind == "date" and isinstance(value, (str, _dt.date)):
+        elif isinstance(value, _dt.date) or (kind == "date" and isinstance(value, str)):
             try:
                 day = value if isinstance(value, _dt.date) else _dt.date.fromisoformat(value)
             except ValueError:

@@ -39,20 +39,33 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
     ]
 
 
+def help_rows() -> list[tuple[str, str, str]]:
+    """(section, keys, what they do) for every key the app binds, plus the standard ones."""
+    rows = [(title, _keys(b), b.tooltip or b.description)
+            for title, bindings in help_sections() for b in bindings]
+    rows += [
+        ("Moving around", "Tab / Shift+Tab", "Move between fields, tabs and buttons"),
+        ("Moving around", "Enter", "Open the selected record; open a drop-down; confirm"),
+        ("Moving around", "ctrl+p", "Command palette: every step and action by name"),
+    ]
+    return rows
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "Close", tooltip="Close the help")]
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, expand=True, show_header=False, padding=(0, 1))
-        table.add_column("key", style="bold", no_wrap=True, width=14)
+        table.add_column("key", style="bold", no_wrap=True, width=16)
         table.add_column("what")
-        for title, bindings in help_sections():
-            table.add_row(f"[reverse] {title} [/]", "")
-            for b in bindings:
-                table.add_row(_keys(b), b.tooltip or b.description)
-            table.add_row("", "")
-        table.add_row("Tab / Shift+Tab", "Move between fields, tabs and buttons")
-        table.add_row("Enter", "Open the selected record; confirm a dialog")
+        section = ""
+        for title, keys, what in help_rows():
+            if title != section:
+                if section:
+                    table.add_row("", "")
+                table.add_row(f"[reverse] {title} [/]", "")
+                section = title
+            table.add_row(keys, what)
         with Vertical(classes="dialog wide-dialog"):
             yield Label("Keys", classes="dialog-title")
             with VerticalScroll(classes="dialog-scroll"):

@@ -44,6 +44,7 @@ class RecordForm(VerticalScroll):
         self.initial = dict(values or register.blank())
         self.read_only = read_only
         self._touched: set[str] = set()
+        self._shown: dict[str, str] = {}
         self._ready = False
 
     # building ------------------------------------------------------------------------------
@@ -120,6 +121,9 @@ class RecordForm(VerticalScroll):
             by_field.setdefault(p.field, p.message)
         for f in self.register.fields:
             message = by_field.get(f.key, "") if f.key in self._touched else ""
+            if self._shown.get(f.key, "") == message:
+                continue  # unchanged: no relayout while typing
+            self._shown[f.key] = message
             error = self.query_one(f"#error-{f.key}", Static)
             error.update(message)
             error.set_class(bool(message), "-shown")

@@ -1,0 +1,65 @@
+"""Shared fixtures: a fixed clock, an isolated config folder, no blinking cursors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from aigov_tui.app import AigovApp, make_app
+from aigov_tui.core.catalogs import Catalogs, load_catalogs
+from aigov_tui.core.demo import build_demo
+from aigov_tui.core.store import Store
+
+TODAY = dt.date(2026, 11, 30)
+NOW = dt.datetime(2026, 11, 30, 14, 5, 0)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep recent files and the demo away from the real home folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("AIGOV_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("AIGOV_DATA_DIR", str(home / "data"))
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blinking cursors make snapshots flaky (as Harlequin's fixture of the same name)."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
+_CATALOGS: Catalogs | None = None
+
+
+def catalogs() -> Catalogs:
+    global _CATALOGS
+    if _CATALOGS is None:
+        _CATALOGS = load_catalogs()
+    return _CATALOGS
+
+
+def test_app(path: Path | None = None, **kwargs: object) -> AigovApp:
+    """The app as the CLI builds it, with a fixed date and clock."""
+    return make_app(path, catalogs(), today=lambda: TODAY, clock=lambda: NOW, **kwargs)
+
+
+test_app.__test__ = False  # type: ignore[attr-defined]  # a factory, not a test
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder so file names in the header are short and stable."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def demo_file(workdir: Path) -> Path:
+    path = Path("demo.aigov.json")
+    Store.create(path, build_demo(TODAY)).close()
+    return path
