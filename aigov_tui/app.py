@@ -69,6 +69,12 @@ class AigovApp(App[None]):
         self.export_dir = export_dir
         self.session: Session | None = None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that need an open assessment are hidden on the home screen."""
+        if action in ("save", "export", "validate", "home", "goto_step", "next_step", "prev_step"):
+            return self.session is not None
+        return True
+
     # --- plumbing used by screens --------------------------------------------------------
     def today(self) -> _dt.date:
         return self._today()
@@ -132,6 +138,7 @@ class AigovApp(App[None]):
             self.session.close()
         self.session = session
         self.save_state = "read-only" if session.read_only else "saved"
+        self.refresh_bindings()
         for message in session.notices:
             self.notify(message, severity="warning", timeout=12)
         if isinstance(self.screen, StepScreen):
@@ -194,6 +201,7 @@ class AigovApp(App[None]):
     def _closed_to_home(self) -> None:
         self.session = None
         self.save_state = ""
+        self.refresh_bindings()
         while not isinstance(self.screen, HomeScreen):
             self.pop_screen()
 

@@ -47,7 +47,8 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
     if command == "demo":
         p.description = "Write a realistic demo assessment for a fictional organisation."
         p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-        p.add_argument("--open", action="store_true", help="open the demo in the workbench afterwards")
+        p.add_argument("--open", action="store_true",
+                       help="open it in the workbench afterwards (an existing FILE is opened as it is)")
     elif command == "export":
         p.description = "Write the assessment workbook (.xlsx) and print its path."
         p.add_argument("--out", metavar="DIR", help="folder for the workbook (default: ./exports)")
@@ -70,6 +71,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = Path(args.file).expanduser()
     if path.is_dir():
         raise CliError(f"{path} is a folder; give a file name ending in {SUFFIX}.")
+    if path.exists() and not args.force and args.open:
+        print(f"{path} exists; opening it as it is (add --force for a fresh demo).")
+        return run_tui(path, args.catalogs)
     if path.exists() and not args.force:
         raise CliError(f"{path} already exists; add --force to overwrite it.")
     Store.create(path, build_demo(), overwrite=args.force).close()

@@ -52,6 +52,8 @@ class Field:
     width: int = 18
     in_table: bool = True
     table_width: int = 0
+    table_label: str = ""
+    """A shorter column title for narrow tables (defaults to the label)."""
     table_rank: int = 50
     """When the table is too narrow for every column, lower ranks are kept first."""
     help: str = ""

@@ -56,6 +56,7 @@ class RecordTable(Vertical):
         self.sort_key = "id"
         self.sort_reverse = False
         self._columns: list[Field] = []
+        self._layout: list[tuple[str, int]] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="table-bar"):
@@ -74,14 +75,17 @@ class RecordTable(Vertical):
         self._fill()
 
     def on_resize(self) -> None:
-        before = [f.key for f in self._columns]
+        before = list(self._layout)
         self._build_columns()
-        if before != [f.key for f in self._columns]:
+        if before != self._layout:
             self._fill()
 
     def _build_columns(self) -> None:
-        """Show the declared table columns that fit the width: best-ranked first, in declaration order."""
-        width = max(self.size.width, 40) - ID_WIDTH - 4
+        """Show the declared table columns that fit the width: best-ranked first, in declaration order.
+
+        Width left over goes to the best-ranked column (usually the name).
+        """
+        width = max(self.size.width, 40) - ID_WIDTH - 6
         fits: set[str] = set()
         for f in sorted(self.register.table_fields, key=lambda f: f.table_rank):
             w = self._width(f) + 2
@@ -89,14 +93,20 @@ class RecordTable(Vertical):
                 fits.add(f.key)
                 width -= w
         chosen = [f for f in self.register.table_fields if f.key in fits]
-        if chosen == self._columns and self.table.columns:
+        widths = {f.key: self._width(f) for f in chosen}
+        if chosen:
+            best = min(chosen, key=lambda f: f.table_rank)
+            widths[best.key] += min(width, 30)
+        layout = [(f.key, widths[f.key]) for f in chosen]
+        if layout == self._layout and self.table.columns:
             return
+        self._layout = layout
         self._columns = chosen
         t = self.table
         t.clear(columns=True)
         t.add_column("ID", key="id", width=ID_WIDTH)
         for f in chosen:
-            t.add_column(f.label, key=f.key, width=self._width(f))
+            t.add_column(f.table_label or f.label, key=f.key, width=widths[f.key])
 
     @staticmethod
     def _width(f: Field) -> int:

@@ -1,0 +1,62 @@
+"""Snapshot tests of every screen at 80×24 (SSH) and 120×40 (workshop projector).
+
+Review a changed SVG as a picture before accepting it with --snapshot-update.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import test_app
+from .tui_helpers import settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+def _before(*keys: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot, 3)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.pause(0.3)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_home(snap_compare, workdir: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(), terminal_size=size, run_before=_before())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step1_ai_systems(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step1_organisation(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("f2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step1_addendum(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("f4"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step1_new_system_with_problems(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
+    """The add form after saving it empty: every problem next to its field."""
+    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("a", "ctrl+s"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_wizard_frame_unavailable_step(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("3"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("f1"))
