@@ -26,6 +26,7 @@ from .core.session import Session
 from .core.steps import STEPS
 from .core.store import Store, StoreError
 from .screens.base import StepScreen
+from .screens.catalogs import CatalogScreen
 from .screens.help import HelpScreen
 from .screens.home import HomeScreen
 from .screens.step1_scope import ScopeScreen
@@ -53,6 +54,7 @@ class AigovApp(App[None]):
         Binding("ctrl+r", "export", "Export", tooltip="Write the Excel workbook to the exports folder"),
         Binding("f8", "validate", "Validate", show=False, tooltip="List every problem in the assessment"),
         Binding("ctrl+o", "home", "Home", show=False, tooltip="Back to the home screen (new, open, demo)"),
+        Binding("f5", "catalogs", "Catalogs", tooltip="Browse the control catalogs, mappings and threats"),
     ]
 
     save_state: reactive[str] = reactive("")
@@ -265,6 +267,10 @@ class AigovApp(App[None]):
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this assessment",
             [str(p) for p in problems]))
 
+    def action_catalogs(self) -> None:
+        if not isinstance(self.screen, CatalogScreen):
+            self.push_screen(CatalogScreen())
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -291,6 +297,8 @@ class AigovApp(App[None]):
                 yield SystemCommand("New assessment", "Create a new assessment file", home.action_new)
                 yield SystemCommand("Open a file", "Open an assessment file", home.action_open)
                 yield SystemCommand("Open the demo", "Open the demo assessment", home.action_demo)
+        yield SystemCommand("Browse catalogs", "ISO 27001, ISO 42001, mapping, threats and more",
+                            self.action_catalogs)
         yield SystemCommand("Help: keys", "List every key", self.action_help)
         yield SystemCommand("Quit", "Save and quit", self.action_quit)
         yield from (c for c in super().get_system_commands(screen) if c.title == "Theme")

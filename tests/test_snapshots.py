@@ -60,3 +60,10 @@ def test_wizard_frame_unavailable_step(snap_compare, demo_file: Path, size: tupl
 @pytest.mark.parametrize("size", SIZES)
 def test_help(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
     assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("f1"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_catalog_browser(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
+    """ISO 27001 A.5.19 with the 42001 controls and threats that map to it."""
+    keys = ["f5", "slash", "A", ".", "5", ".", "1", "9", "enter"]
+    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before(*keys))

@@ -23,6 +23,7 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
     from ..widgets.dialogs import RecordDialog
     from ..widgets.record_table import RecordTable
     from .base import StepScreen
+    from .catalogs import CatalogScreen
     from .home import HomeScreen
     from .step1_scope import ScopeScreen
 
@@ -36,6 +37,7 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
         ("Step 1", only(ScopeScreen.BINDINGS)),
         ("Register tables", only(RecordTable.BINDINGS)),
         ("Record forms", only(RecordDialog.BINDINGS)),
+        ("Catalog browser", only(CatalogScreen.BINDINGS)),
     ]
 
 
