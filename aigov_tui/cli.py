@@ -7,6 +7,7 @@ on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -30,7 +31,8 @@ class CliError(Exception):
 def _parser(command: str | None) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--catalogs", metavar="DIR",
-                        help="a folder of your own catalogs, loaded after the bundled ones")
+                        help="a folder of your own catalogs, loaded after the bundled ones "
+                             "(default: the AIGOV_CATALOGS environment variable)")
     if command is None:
         p = argparse.ArgumentParser(
             prog="aigov", parents=[common],
@@ -58,6 +60,8 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
 
 
 def _catalogs(folder: str | None) -> Catalogs:
+    """Bundled catalogs plus the user's folder (--catalogs, else the AIGOV_CATALOGS setting)."""
+    folder = folder or os.environ.get("AIGOV_CATALOGS") or None
     try:
         cats = load_catalogs(folder)
     except CatalogError as exc:
@@ -130,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _catalogs(args.catalogs)
             return cmd_export(args)
         if command == "validate":
+            _catalogs(args.catalogs)
             return cmd_validate(args)
         return run_tui(Path(args.file) if args.file else None, args.catalogs)
     except (CliError, StoreError, ExportError) as exc:

@@ -211,3 +211,26 @@ def test_python_m_aigov_tui_validate(demo: Path, tmp_path: Path):
     missing = _run_module("validate", str(tmp_path / "missing.aigov.json"), cwd=tmp_path)
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_broken_user_catalog_is_reported_and_bundled_ones_still_work(tmp_path, capsys, monkeypatch):
+    """--catalogs DIR (or AIGOV_CATALOGS) with a broken file: a warning naming file and entry."""
+    from aigov_tui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "extra_training.yaml").write_text(
+        "catalog: {id: extra_training, name: Extra, kind: training, version: '1', "
+        "sources: [us], licence: ours}\n"
+        "modules:\n  - id: TM-X1\n    title: Red teaming\n    audience: [security_analyst]\n"
+        "    topics: [jailbreaks]\n    controls_27001: [A.9.9]\n",
+        encoding="utf-8")
+    assert main(["demo", "a.aigov.json"]) == 0
+    capsys.readouterr()
+    assert main(["export", "a.aigov.json", "--out", "x", "--catalogs", str(user)]) == 0
+    err = capsys.readouterr().err
+    assert "extra_training.yaml" in err and "modules[0] (TM-X1)" in err and "A.9.9" in err
+    monkeypatch.setenv("AIGOV_CATALOGS", str(user))
+    assert main(["validate", "a.aigov.json"]) == 0
+    assert "extra_training.yaml" in capsys.readouterr().err

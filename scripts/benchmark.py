@@ -1,0 +1,91 @@
+"""Performance figures for aigov-tui. Prints numbers; asserts nothing (targets are below).
+
+Run: .venv/bin/python scripts/benchmark.py [--systems N]
+
+Targets (on the project's 2-core machine):
+- catalogs load at start-up in under 300 ms;
+- the main-thread part of a save (taking the snapshot) stays under 50 ms at 1,000 records,
+  so typing never stalls; the write itself runs in a worker thread;
+- export of 1,000 AI systems in under 5 s;
+- the app shows Step 1 of the demo in under 1.5 s (headless).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aigov_tui.core.catalogs import load_catalogs  # noqa: E402
+from aigov_tui.core.demo import DEMO_SYSTEMS, build_demo  # noqa: E402
+from aigov_tui.core.export import export_workbook  # noqa: E402
+from aigov_tui.core.model import add_record, validate_assessment  # noqa: E402
+from aigov_tui.core.registers import AI_SYSTEMS  # noqa: E402
+from aigov_tui.core.store import Store  # noqa: E402
+
+
+def timed(fn: Callable[[], object], runs: int = 5) -> float:
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--systems", type=int, default=1000)
+    n = parser.parse_args().systems
+
+    print(f"catalog load (bundled):           {timed(load_catalogs):8.1f} ms")
+
+    big = build_demo()
+    for i in range(n - len(big.records(AI_SYSTEMS))):
+        add_record(big, AI_SYSTEMS, {**DEMO_SYSTEMS[i % len(DEMO_SYSTEMS)], "name": f"System {i}"})
+    print(f"validate {n} AI systems:         {timed(lambda: validate_assessment(big)):8.1f} ms")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.aigov.json"
+        store = Store.create(path, big)
+        print(f"save snapshot (main thread):      {timed(lambda: store.snapshot(big)):8.1f} ms")
+        seq_doc = store.snapshot(big)
+        print(f"save write (worker thread):       {timed(lambda: store.write_snapshot(*seq_doc)):8.1f} ms")
+        print(f"file size:                        {path.stat().st_size / 1024:8.1f} KiB")
+        print(f"load:                             {timed(store.load):8.1f} ms")
+        store.close()
+        out = Path(tmp) / "exports"
+        print(f"export workbook:                  {timed(lambda: export_workbook(big, out), runs=3):8.1f} ms")
+
+        demo = Path(tmp) / "demo.aigov.json"
+        Store.create(demo, build_demo()).close()
+        print(f"app start to Step 1 (headless):   {app_start(demo):8.1f} ms")
+
+
+def app_start(path: Path) -> float:
+    from aigov_tui.app import make_app
+    from aigov_tui.screens.step1_scope import ScopeScreen
+
+    async def run() -> float:
+        t = time.perf_counter()
+        app = make_app(path, load_catalogs())
+        async with app.run_test(size=(80, 24)) as pilot:
+            while not (isinstance(app.screen, ScopeScreen) and app.screen.is_mounted
+                       and app.screen.query_one("#systems #table").row_count):
+                await pilot.pause(0.01)
+            elapsed = (time.perf_counter() - t) * 1000
+            await pilot.pause(0.2)  # let the screen finish mounting before the test harness exits
+            return elapsed
+
+    return asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
