@@ -28,7 +28,7 @@ def field_column(f: Field) -> Column:
 def register_columns(register: Register) -> list[Column]:
     """A register's sheet columns, straight from its declaration: ID first, then each field."""
     cols = [] if register.singleton else [Column(register.id_header, lambda r: r.get("id"), 12)]
-    return cols + [field_column(f) for f in register.fields]
+    return cols + [field_column(f) for f in register.export_fields]
 
 
 def register_rows(assessment: Assessment, register: Register) -> list[dict[str, Any]]:

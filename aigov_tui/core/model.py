@@ -13,8 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import scoring
 from .registers import ID_PREFIXES, PROFILE, REGISTERS
-from .schema import Problem, Register
+from .schema import Kind, Problem, Register, is_blank
 
 SCHEMA_VERSION = 1
 
@@ -34,6 +35,8 @@ class Assessment:
     counters: dict[str, int] = field(default_factory=dict)
     scope: dict[str, Any] = field(default_factory=lambda: {"addendum": "", "edited": False})
     meta: dict[str, Any] = field(default_factory=dict)
+    risk_method: dict[str, Any] = field(default_factory=scoring.default_method)
+    """The client's risk method (Step 3); every risk is scored with it."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Tables this version does not know, kept untouched so nothing is lost."""
 
@@ -96,17 +99,94 @@ def natural_key(record_id: str) -> tuple[str, int]:
     return (m.group(1), int(m.group(2))) if m else (record_id or "", 0)
 
 
-def _prepare(register: Register, values: dict[str, Any]) -> dict[str, Any]:
-    record, parse_problems = register.coerce(values)
-    problems = parse_problems or register.validate(record)
-    if problems:
+@dataclass
+class Context:
+    """What cross-register and catalog checks need: the assessment and, when loaded, the catalogs."""
+
+    assessment: Assessment
+    catalogs: Any = None
+
+    @property
+    def method(self) -> dict[str, Any]:
+        return self.assessment.risk_method
+
+
+CATALOG_REFS = {"threats": "AI threat", "iso27001": "ISO 27001 Annex A control",
+                "iso42001": "ISO 42001 Annex A control"}
+
+
+def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[str, str] | None:
+    """The IDs a reference field may hold, with a label each; None when the catalog isn't loaded."""
+    if ref in REGISTERS:
+        register = REGISTERS[ref]
+        return {str(r.get("id")): f"{r.get('id')} {r.get(register.title_field) or ''}".strip()
+                for r in sorted(assessment.records(ref), key=lambda r: natural_key(str(r.get("id"))))}
+    if catalogs is None:
+        return None
+    source = {"threats": catalogs.threats, "iso27001": catalogs.iso27001,
+              "iso42001": catalogs.iso42001}.get(ref)
+    if source is None:
+        return None
+    return {k: f"{k} {v.get('title', '')}".strip() for k, v in source.items()}
+
+
+def check_context(register: Register, record: dict[str, Any], ctx: Context) -> list[Problem]:
+    """Checks that need the assessment or catalogs: references, rating scales, cross-field rules."""
+    rid = str(record.get("id") or "")
+    problems: list[Problem] = []
+    n = scoring.size(ctx.method)
+    for f in register.fields:
+        value = record.get(f.key)
+        if f.derived or is_blank(value):
+            continue
+        if f.kind in (Kind.REF, Kind.REFS):
+            options = ref_options(f.ref, ctx.assessment, ctx.catalogs)
+            if options is None:
+                continue
+            values = value if isinstance(value, list) else [value]
+            unknown = [v for v in values if v not in options]
+            if unknown:
+                what = CATALOG_REFS.get(f.ref) or REGISTERS[f.ref].item
+                problems.append(Problem(register.title, rid, f.key,
+                                        f"{f.label}: {', '.join(unknown)} is not a known {what}."))
+        elif f.kind is Kind.SCALE and isinstance(value, int) and value > n:
+            problems.append(Problem(register.title, rid, f.key,
+                                    f"{f.label} must be from 1 to {n} (the risk method is {n}×{n})."))
+    for rule in register.rules:
+        for key, message in rule(record, ctx):
+            problems.append(Problem(register.title, rid, key, message))
+    return problems
+
+
+def record_problems(register: Register, record: dict[str, Any], ctx: Context) -> list[Problem]:
+    """Every problem of one stored record."""
+    return register.validate(record) + check_context(register, record, ctx)
+
+
+def _prepare(register: Register, values: dict[str, Any], ctx: Context | None = None,
+             strict: bool = True) -> tuple[dict[str, Any], list[Problem]]:
+    record, problems = register.coerce(values)
+    if not problems:
+        problems = register.validate(record)
+    if ctx is not None:
+        if register.derive is not None:
+            register.derive(record, ctx)
+        if not problems:
+            problems = check_context(register, record, ctx)
+    if problems and strict:
         raise RecordError(problems)
-    return record
+    return record, problems
 
 
-def add_record(assessment: Assessment, register: Register, values: dict[str, Any]) -> dict[str, Any]:
-    """Validate and add a record; returns it with its new ID. Raises RecordError."""
-    record = _prepare(register, {k: v for k, v in values.items() if k != "id"})
+def add_record(assessment: Assessment, register: Register, values: dict[str, Any],
+               catalogs: Any = None, *, strict: bool = True) -> dict[str, Any]:
+    """Validate and add a record; returns it with its new ID. Raises RecordError.
+
+    ``strict=False`` keeps a record that still has problems (suggestions a person completes
+    later); validation goes on reporting them.
+    """
+    ctx = Context(assessment, catalogs)
+    record, _ = _prepare(register, {k: v for k, v in values.items() if k != "id"}, ctx, strict)
     record = {"id": next_id(assessment, register), **record}
     assessment.records(register).append(record)
     touch(assessment)
@@ -114,30 +194,76 @@ def add_record(assessment: Assessment, register: Register, values: dict[str, Any
 
 
 def update_record(
-    assessment: Assessment, register: Register, record_id: str, values: dict[str, Any]
+    assessment: Assessment, register: Register, record_id: str, values: dict[str, Any],
+    catalogs: Any = None,
 ) -> dict[str, Any]:
     """Validate and replace the fields of an existing record. Raises RecordError or KeyError."""
     existing = assessment.find(register, record_id)
     if existing is None:
         raise KeyError(f"{register.item} {record_id} does not exist")
-    record = _prepare(register, {**values, "id": record_id})
+    record, _ = _prepare(register, {**values, "id": record_id}, Context(assessment, catalogs))
     existing.clear()
     existing.update({"id": record_id, **{k: v for k, v in record.items() if k != "id"}})
     touch(assessment)
     return existing
 
 
+def references_to(assessment: Assessment, register: Register, record_id: str) -> list[tuple[Register, dict[str, Any], str]]:
+    """(register, record, field key) for every reference field that names ``record_id``."""
+    found = []
+    for other in REGISTERS.values():
+        for f in other.fields:
+            if f.kind in (Kind.REF, Kind.REFS) and f.ref == register.name:
+                for r in assessment.records(other):
+                    value = r.get(f.key)
+                    if value == record_id or (isinstance(value, list) and record_id in value):
+                        found.append((other, r, f.key))
+    return found
+
+
 def delete_record(assessment: Assessment, register: Register, record_id: str) -> dict[str, Any]:
+    """Remove a record and every reference to it; its ID is never issued again."""
     records = assessment.records(register)
     for i, record in enumerate(records):
         if record.get("id") == record_id:
+            for _, other, key in references_to(assessment, register, record_id):
+                value = other.get(key)
+                other[key] = [v for v in value if v != record_id] if isinstance(value, list) else None
             touch(assessment)
             return records.pop(i)
     raise KeyError(f"{register.item} {record_id} does not exist")
 
 
+def set_risk_method(assessment: Assessment, method: dict[str, Any]) -> tuple[int, int]:
+    """Adopt a new risk method and re-score every risk.
+
+    Ratings on a scale of another size are mapped onto the new one, keeping both ends.
+    Returns (risks whose inherent or residual level changed, ratings mapped to the new scale).
+    Raises ValueError naming what is wrong with the method.
+    """
+    problems = scoring.validate_method(method)
+    if problems:
+        raise ValueError(" ".join(problems))
+    old_size, new_size = scoring.size(assessment.risk_method), scoring.size(method)
+    changed = rescaled = 0
+    for risk in assessment.records("risks"):
+        before = (risk.get("inherent_level"), risk.get("residual_level"))
+        for key in ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact"):
+            value = risk.get(key)
+            new = scoring.rescale(value, old_size, new_size)
+            if new != value:
+                risk[key] = new
+                rescaled += 1
+        scoring.derive(risk, method)
+        if (risk.get("inherent_level"), risk.get("residual_level")) != before:
+            changed += 1
+    assessment.risk_method = copy.deepcopy(method)
+    touch(assessment)
+    return changed, rescaled
+
+
 def update_profile(assessment: Assessment, values: dict[str, Any]) -> dict[str, Any]:
-    record = _prepare(PROFILE, values)
+    record, _ = _prepare(PROFILE, values)
     assessment.profile = record
     touch(assessment)
     return record
@@ -149,19 +275,22 @@ def update_profile_draft(assessment: Assessment, values: dict[str, Any]) -> list
     A workshop fills the profile bit by bit; nothing typed is thrown away. A value that does
     not parse (a malformed date) is kept as typed and reported by validation.
     """
-    record, parse_problems = PROFILE.coerce(values)
+    record, problems = _prepare(PROFILE, values, strict=False)
     assessment.profile = record
     touch(assessment)
-    return parse_problems or PROFILE.validate(record)
+    return problems
 
 
 def touch(assessment: Assessment) -> None:
     assessment.meta["modified"] = now_iso()
 
 
-def validate_assessment(assessment: Assessment) -> list[Problem]:
-    """Every problem in the assessment: profile, each declared register, duplicate IDs."""
+def validate_assessment(assessment: Assessment, catalogs: Any = None) -> list[Problem]:
+    """Every problem in the assessment: profile, risk method, each register, IDs, references."""
+    ctx = Context(assessment, catalogs)
     problems = list(PROFILE.validate(assessment.profile))
+    problems += [Problem("Risk method", "", "risk_method", p)
+                 for p in scoring.validate_method(assessment.risk_method)]
     for name, register in REGISTERS.items():
         seen: set[str] = set()
         for record in assessment.records(name):
@@ -172,5 +301,5 @@ def validate_assessment(assessment: Assessment) -> list[Problem]:
             elif rid in seen:
                 problems.append(Problem(register.title, rid, "id", f"{rid} is used twice."))
             seen.add(rid)
-            problems.extend(register.validate(record))
+            problems.extend(record_problems(register, record, ctx))
     return problems

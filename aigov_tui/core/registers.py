@@ -6,6 +6,9 @@ parsers all read these declarations.
 
 from __future__ import annotations
 
+from typing import Any
+
+from . import scoring
 from .schema import Field, Kind, Register, RequiredWhen
 
 # Every register's stable ID prefix, including those whose steps arrive later. IDs are
@@ -110,5 +113,168 @@ AI_SYSTEMS = Register(
     ),
 )
 
-REGISTERS: dict[str, Register] = {r.name: r for r in (AI_SYSTEMS,)}
+CLASSIFICATION_FIELD = dict(choices=CLASSIFICATIONS, required=True, width=14, table_width=12,
+                            table_rank=4, table_label="Class.")
+
+ASSET_TYPES = (
+    "Model", "Training dataset", "Evaluation dataset", "Inference endpoint or API",
+    "Training pipeline", "Feature or vector store", "Prompt or system prompt", "Agent tool",
+    "Third-party AI service", "Compute",
+)
+"""Display names of the catalogs' asset-type keys, in the same order as ASSET_TYPE_KEYS."""
+ASSET_TYPE_KEYS = (
+    "model", "training_data", "evaluation_data", "inference_api", "training_pipeline",
+    "vector_store", "prompt", "agent_tool", "ai_service", "compute",
+)
+
+
+def _rating(key: str, label: str) -> Field:
+    return Field(key, label, Kind.INTEGER, minimum=1, maximum=5, width=6, table_width=3,
+                 table_rank=7, table_label=label[0], help=f"{label} rating, 1 (low) to 5 (high).")
+
+
+ASSETS = Register(
+    name="assets",
+    title="AI assets",
+    item="AI asset",
+    id_prefix=ID_PREFIXES["assets"],
+    sheet="AI Assets",
+    id_header="Asset ID",
+    fields=(
+        Field("name", "Name", required=True, width=30, table_width=22, table_rank=1),
+        Field("type", "Asset type", Kind.CHOICE, ASSET_TYPES, required=True, width=24,
+              table_width=18, table_rank=2, table_label="Type"),
+        Field("ai_systems", "AI systems", Kind.REFS, ref="ai_systems", width=18, table_width=12,
+              table_rank=3, help="The AI systems this asset belongs to or serves."),
+        Field("owner", "Owner", required=True, width=22, table_width=14, table_rank=5,
+              help="The person or role accountable for the asset (A.5.9)."),
+        Field("custodian", "Custodian", width=22, in_table=False,
+              help="Who operates or looks after it day to day, e.g. the ML platform team."),
+        Field("location", "Location or hosting", width=24, in_table=False,
+              help="e.g. 'AWS eu-west-2 S3 bucket fraud-training', 'vendor EU region'."),
+        Field("supplier", "Supplier", width=20, in_table=False,
+              help="For third-party models, data or services: who supplies it."),
+        Field("classification", "Classification", Kind.CHOICE, **CLASSIFICATION_FIELD),
+        _rating("confidentiality", "Confidentiality"),
+        _rating("integrity", "Integrity"),
+        _rating("availability", "Availability"),
+        Field("personal_data", "Personal data", Kind.CHOICE, YES_NO, required=True, width=10,
+              in_table=False),
+        Field("version", "Version", width=14, in_table=False),
+        Field("notes", "Notes", Kind.LONGTEXT, width=40, in_table=False),
+    ),
+)
+
+RISK_CATEGORIES = (
+    "Training data security", "Model protection", "Adversarial robustness",
+    "Inference security", "Supply chain", "Excessive agency", "Output integrity",
+    "Unbounded consumption",
+)
+"""Display names of the threat catalog's category keys (the brief's five, then the catalog's extras)."""
+CATEGORY_KEYS = (
+    "training_data_security", "model_protection", "adversarial_robustness",
+    "inference_security", "supply_chain", "excessive_agency", "output_integrity",
+    "unbounded_consumption",
+)
+IMPACT_DIMENSIONS = ("Confidentiality", "Integrity", "Availability", "Safety", "Privacy")
+IMPACT_KEYS = ("C", "I", "A", "safety", "privacy")
+TREATMENT_STATUS = ("Not started", "In progress", "Done")
+
+
+def _risk_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    method = ctx.method
+    has_l = record.get("residual_likelihood") is not None
+    has_i = record.get("residual_impact") is not None
+    if has_l != has_i:
+        key = "residual_impact" if has_l else "residual_likelihood"
+        out.append((key, "Residual likelihood and impact are rated together: give both or neither."))
+    if record.get("treatment") == "Modify" and not (record.get("planned_27001") or record.get("planned_42001")):
+        out.append(("planned_27001", "Modify needs at least one planned control (ISO 27001 or ISO 42001)."))
+    if scoring.acceptance_required(method, record):
+        why = ("the treatment option is Retain" if record.get("treatment") == "Retain" else
+               f"the remaining level is above the acceptance threshold "
+               f"({method.get('acceptance_threshold')})")
+        for key, label in (("accepted_by", "Accepted by"), ("accepted_on", "Accepted on")):
+            if not record.get(key):
+                out.append((key, f"{label} is required: the risk owner must accept this risk "
+                                 f"because {why}."))
+    return out
+
+
+def _risk_derive(record: dict[str, Any], ctx: Any) -> None:
+    scoring.derive(record, ctx.method)
+
+
+def _scale(key: str, label: str, axis: str, required: bool = False, rank: int = 50) -> Field:
+    return Field(key, label, Kind.SCALE, scale=axis, required=required, width=10, table_width=3,
+                 in_table=False, table_rank=rank)
+
+
+RISKS = Register(
+    name="risks",
+    title="Risks",
+    item="risk",
+    id_prefix=ID_PREFIXES["risks"],
+    sheet="Risk Register",
+    id_header="Risk ID",
+    title_field="title",
+    rules=(_risk_rules,),
+    derive=_risk_derive,
+    export_order=(
+        "title", "scenario", "category", "threat", "vulnerability", "assets", "ai_systems",
+        "impact_dimensions", "risk_owner", "existing_controls",
+        "inherent_likelihood", "inherent_impact", "inherent_score", "inherent_level",
+        "residual_likelihood", "residual_impact", "residual_score", "residual_level",
+        "treatment", "planned_27001", "planned_42001", "treatment_plan", "action_owner",
+        "due_date", "treatment_status", "accepted_by", "accepted_on", "last_review", "next_review",
+    ),
+    fields=(
+        Field("title", "Risk title", required=True, width=30, table_width=24, table_rank=1,
+              help="A short name, e.g. 'Prompt injection in the support assistant'."),
+        Field("scenario", "Risk scenario", Kind.LONGTEXT, required=True, width=50, in_table=False,
+              help="One or two sentences: who or what could cause what, to which asset, with what effect."),
+        Field("category", "AI risk category", Kind.CHOICE, RISK_CATEGORIES, required=True, width=22,
+              table_width=14, table_rank=6, table_label="Category"),
+        Field("threat", "Threat", Kind.REF, ref="threats", width=14, table_width=10, table_rank=5,
+              help="From the threat catalog (OWASP ML / LLM Top 10, MITRE ATLAS)."),
+        Field("vulnerability", "Vulnerability", width=30, in_table=False),
+        Field("assets", "Affected assets", Kind.REFS, ref="assets", width=18, in_table=False),
+        Field("ai_systems", "Affected AI systems", Kind.REFS, ref="ai_systems", width=18, in_table=False),
+        Field("impact_dimensions", "Impact dimensions", Kind.MULTICHOICE, IMPACT_DIMENSIONS, width=24,
+              in_table=False),
+        Field("risk_owner", "Risk owner", required=True, width=20, table_width=14, table_rank=7,
+              table_label="Owner"),
+        Field("existing_controls", "Existing controls", Kind.LONGTEXT, width=40, in_table=False),
+        _scale("inherent_likelihood", "Inherent likelihood", "likelihood", required=True),
+        _scale("inherent_impact", "Inherent impact", "impact", required=True),
+        Field("inherent_score", "Inherent score", Kind.INTEGER, derived=True, width=8, in_table=False),
+        Field("inherent_level", "Inherent level", derived=True, width=10, table_width=9,
+              table_rank=2, table_label="Inherent"),
+        Field("treatment", "Treatment option", Kind.CHOICE, scoring.TREATMENTS, required=True, width=12,
+              table_width=8, table_rank=4, table_label="Option",
+              help="ISO/IEC 27005: Modify (mitigate), Retain (accept), Avoid, Share (transfer)."),
+        Field("planned_27001", "Planned ISO 27001 controls", Kind.REFS, ref="iso27001", width=24,
+              in_table=False, help="Annex A IDs separated by commas, e.g. A.8.24, A.5.15."),
+        Field("planned_42001", "Planned ISO 42001 controls", Kind.REFS, ref="iso42001", width=24,
+              in_table=False, help="ISO 42001 Annex A IDs separated by commas, e.g. A.6.2.4."),
+        Field("treatment_plan", "Treatment plan", Kind.LONGTEXT, width=40, in_table=False),
+        Field("action_owner", "Action owner", width=20, in_table=False),
+        Field("due_date", "Due date", Kind.DATE, width=12, in_table=False),
+        Field("treatment_status", "Treatment status", Kind.CHOICE, TREATMENT_STATUS, width=12,
+              in_table=False),
+        _scale("residual_likelihood", "Residual likelihood", "likelihood"),
+        _scale("residual_impact", "Residual impact", "impact"),
+        Field("residual_score", "Residual score", Kind.INTEGER, derived=True, width=8, in_table=False),
+        Field("residual_level", "Residual level", derived=True, width=10, table_width=9,
+              table_rank=3, table_label="Residual"),
+        Field("accepted_by", "Accepted by", width=20, in_table=False,
+              help="The risk owner's name, when the risk is retained or stays above the threshold."),
+        Field("accepted_on", "Accepted on", Kind.DATE, width=12, in_table=False),
+        Field("last_review", "Last review", Kind.DATE, width=12, in_table=False),
+        Field("next_review", "Next review", Kind.DATE, width=12, in_table=False),
+    ),
+)
+
+REGISTERS: dict[str, Register] = {r.name: r for r in (AI_SYSTEMS, ASSETS, RISKS)}
 """Registers with a declaration, by table name. Later steps add theirs here."""

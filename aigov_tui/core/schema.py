@@ -22,6 +22,12 @@ class Kind(str, Enum):
     MULTICHOICE = "multichoice"
     DATE = "date"
     INTEGER = "integer"
+    SCALE = "scale"
+    """A rating on one axis of the assessment's risk method (1..N)."""
+    REF = "ref"
+    """The ID of one entry of another register or catalog."""
+    REFS = "refs"
+    """IDs of entries of another register or catalog."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,12 @@ class Field:
     maximum: int | None = None
     always: tuple[str, ...] = ()
     """For multi-choice fields: values that are always selected (e.g. ISO 27001)."""
+    ref: str = ""
+    """For REF/REFS: a register name (``assets``) or a catalog (``threats``, ``iso27001``, ``iso42001``)."""
+    scale: str = ""
+    """For SCALE: ``likelihood`` or ``impact``."""
+    derived: bool = False
+    """Computed by the core (e.g. a risk score): shown and exported, never typed or imported."""
 
     @property
     def export_header(self) -> str:
@@ -91,7 +103,11 @@ class Field:
     def empty_value(self) -> Any:
         if self.kind is Kind.MULTICHOICE:
             return list(self.always)
-        return None if self.kind in (Kind.DATE, Kind.INTEGER, Kind.CHOICE) else ""
+        if self.kind is Kind.REFS:
+            return []
+        if self.kind in (Kind.DATE, Kind.INTEGER, Kind.CHOICE, Kind.SCALE, Kind.REF) or self.derived:
+            return None
+        return ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,12 @@ class Register:
     fields: tuple[Field, ...]
     singleton: bool = False
     """A singleton register holds one record without an ID (e.g. the organisation profile)."""
+    rules: tuple[Any, ...] = ()
+    """Cross-field rules needing the assessment: ``rule(record, context) -> [(field, message)]``."""
+    derive: Any = None
+    """``derive(record, context)`` fills the derived fields (scores, levels) before saving."""
+    export_order: tuple[str, ...] = ()
+    """Column order of the export sheet when it differs from the form's (keys; the rest follow)."""
     id_header: str = "ID"
     title_field: str = "name"
     _index: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
@@ -140,6 +162,18 @@ class Register:
     @property
     def keys(self) -> list[str]:
         return [f.key for f in self.fields]
+
+    @property
+    def export_fields(self) -> list[Field]:
+        if not self.export_order:
+            return list(self.fields)
+        first = [self.field(k) for k in self.export_order]
+        return first + [f for f in self.fields if f.key not in self.export_order]
+
+    @property
+    def input_fields(self) -> list[Field]:
+        """Fields a person types (everything but derived ones)."""
+        return [f for f in self.fields if not f.derived]
 
     @property
     def table_fields(self) -> list[Field]:
@@ -162,6 +196,9 @@ class Register:
             record["id"] = rid
         for f in self.fields:
             raw = values.get(f.key, f.empty_value())
+            if f.derived:
+                record[f.key] = raw
+                continue
             value, message = parse_value(f, raw)
             record[f.key] = value
             if message:
@@ -174,6 +211,8 @@ class Register:
         rid = "" if self.singleton else str(record.get("id") or "")
         problems: list[Problem] = []
         for f in self.fields:
+            if f.derived:
+                continue
             message = check_value(self, f, record.get(f.key), record)
             if message:
                 problems.append(Problem(self.title, rid, f.key, message))
@@ -227,7 +266,24 @@ def parse_value(f: Field, raw: Any) -> tuple[Any, str]:
         except ValueError:
             return text, f"{text} is not a real date."
         return text, ""
-    if f.kind is Kind.INTEGER:
+    if f.kind is Kind.REFS:
+        if isinstance(raw, str):
+            items = [p for p in re.split(r"[,;\s]+", clean_text(raw)) if p]
+        elif isinstance(raw, Iterable):
+            items = [clean_text(str(p)).strip() for p in raw if str(p).strip()]
+        else:
+            items = [str(raw)]
+        out: list[str] = []
+        for item in items:
+            if item not in out:
+                out.append(item)
+        return out, ""
+    if f.kind is Kind.REF:
+        text = clean_text(str(raw)).strip()
+        return (text or None), ""
+    if f.kind in (Kind.INTEGER, Kind.SCALE):
+        if isinstance(raw, str) and f.kind is Kind.SCALE:
+            raw = raw.strip().split(" ", 1)[0]  # "3 Possible" from a spreadsheet drop-down
         if isinstance(raw, bool):
             return raw, "must be a whole number."
         if isinstance(raw, int):
@@ -282,6 +338,15 @@ def check_value(register: Register, f: Field, value: Any, record: Mapping[str, A
             _dt.date.fromisoformat(value)
         except ValueError:
             return f"{f.label}: {value} is not a real date."
+    elif f.kind in (Kind.REF,):
+        if not isinstance(value, str):
+            return f"{f.label} must be an ID."
+    elif f.kind is Kind.REFS:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"{f.label} must be a list of IDs."
+    elif f.kind is Kind.SCALE:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return f"{f.label} must be a rating from 1 upwards."
     elif f.kind is Kind.INTEGER:
         if not isinstance(value, int) or isinstance(value, bool):
             return f"{f.label} must be a whole number."
@@ -302,5 +367,5 @@ def display(f: Field, value: Any) -> str:
     if is_blank(value):
         return ""
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        return (", " if f.kind is Kind.REFS else "; ").join(str(v) for v in value)
     return str(value)

@@ -35,7 +35,7 @@ from .registers import ID_PREFIXES
 
 SUFFIX = ".aigov.json"
 FILE_MODE = 0o600
-SINGLE_TABLES = ("meta", "profile", "scope", "counters")
+SINGLE_TABLES = ("meta", "profile", "scope", "counters", "risk_method")
 
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 """Migration functions by the schema version they upgrade *from* (n -> n + 1)."""
@@ -131,6 +131,7 @@ def to_document(assessment: Assessment) -> dict[str, Any]:
         "profile": {"1": dict(assessment.profile)},
         "scope": {"1": dict(assessment.scope)},
         "counters": {"1": dict(assessment.counters)},
+        "risk_method": {"1": dict(assessment.risk_method)},
     }
     for name, records in assessment.registers.items():
         doc[name] = {str(i): dict(r) for i, r in enumerate(records, start=1)}
@@ -162,6 +163,9 @@ def from_document(doc: Any, path: Path) -> Assessment:
     profile = _single(doc, "profile", path)
     a.profile.update(profile)
     a.scope.update(_single(doc, "scope", path))
+    method = _single(doc, "risk_method", path)
+    if method:
+        a.risk_method = method
     a.counters = {str(k): int(v) for k, v in _single(doc, "counters", path).items()
                   if isinstance(v, int)}
     for name, table in doc.items():
