@@ -252,7 +252,7 @@ class AigovApp(App[None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _export_worker(self, assessment: Assessment, out_dir: Path) -> None:
         try:
-            path = export_workbook(assessment, out_dir, self.today())
+            path = export_workbook(assessment, out_dir, self.today(), self.catalogs)
         except ExportError as exc:
             self.call_from_thread(self.notify, str(exc), title="Export failed", severity="error",
                                   timeout=15)
@@ -262,7 +262,7 @@ class AigovApp(App[None]):
     def action_validate(self) -> None:
         if self.session is None:
             return
-        problems = validate_assessment(self.session.assessment)
+        problems = validate_assessment(self.session.assessment, self.catalogs)
         self.push_screen(ProblemsDialog(
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this assessment",
             [str(p) for p in problems]))

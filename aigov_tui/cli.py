@@ -87,17 +87,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+def cmd_export(args: argparse.Namespace, catalogs: Catalogs | None = None) -> int:
     assessment = load_read_only(args.file)
     out = Path(args.out) if args.out else default_export_dir()
-    path = export_workbook(assessment, out)
+    path = export_workbook(assessment, out, catalogs=catalogs)
     print(path)
     return EXIT_OK
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def cmd_validate(args: argparse.Namespace, catalogs: Catalogs | None = None) -> int:
     assessment = load_read_only(args.file)
-    problems = validate_assessment(assessment)
+    problems = validate_assessment(assessment, catalogs)
     if not problems:
         print(f"{args.file}: no problems found.")
         return EXIT_OK
@@ -131,11 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "demo":
             return cmd_demo(args)
         if command == "export":
-            _catalogs(args.catalogs)
-            return cmd_export(args)
+            return cmd_export(args, _catalogs(args.catalogs))
         if command == "validate":
-            _catalogs(args.catalogs)
-            return cmd_validate(args)
+            return cmd_validate(args, _catalogs(args.catalogs))
         return run_tui(Path(args.file) if args.file else None, args.catalogs)
     except (CliError, StoreError, ExportError) as exc:
         print(f"aigov: error: {exc}", file=sys.stderr)

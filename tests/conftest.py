@@ -63,3 +63,29 @@ def demo_file(workdir: Path) -> Path:
     path = Path("demo.aigov.json")
     Store.create(path, build_demo(TODAY)).close()
     return path
+
+
+def build_risk_demo():
+    """The demo with the suggested assets of two AI systems and eight rated risks."""
+    from aigov_tui.core.model import add_record
+    from aigov_tui.core.registers import ASSETS, RISKS
+    from aigov_tui.core.suggest import suggest_assets, suggest_risks
+
+    cats = catalogs()
+    a = build_demo(TODAY)
+    for sid in ("SYS-001", "SYS-002"):
+        for s in suggest_assets(a, sid):
+            add_record(a, ASSETS, s, cats)
+    for i, r in enumerate(suggest_risks(a, cats, ["AST-001", "AST-008"])[:8]):
+        r.update(risk_owner="CISO", inherent_likelihood=(i % 5) + 1, inherent_impact=((i * 2) % 5) + 1)
+        if i % 2:
+            r.update(residual_likelihood=1, residual_impact=2)
+        add_record(a, RISKS, r, cats, strict=False)
+    return a
+
+
+@pytest.fixture
+def risk_file(workdir: Path) -> Path:
+    path = Path("risks.aigov.json")
+    Store.create(path, build_risk_demo()).close()
+    return path

@@ -134,12 +134,13 @@ def test_workbook_name_is_a_safe_slug_even_for_hostile_organisation_names():
     assert workbook_name(Assessment.new(""), TODAY) == "assessment-ai-isms-2026-11-30.xlsx"
 
 
-def test_sheets_are_cover_scope_ai_systems_and_a_hidden_lists_sheet(demo_book):
+def test_sheets_are_in_step_order_with_a_hidden_lists_sheet_last(demo_book):
     _, _, wb = demo_book
-    assert wb.sheetnames == ["Cover", "Scope", "AI Systems", "Lists"]
+    visible = ["Cover", "Scope", "AI Systems", "AI Assets", "Risk Method", "Risk Register",
+               "Heatmap"]
+    assert wb.sheetnames == visible + ["Lists"]
     states = {ws.title: ws.sheet_state for ws in wb.worksheets}
-    assert states == {"Cover": "visible", "Scope": "visible", "AI Systems": "visible",
-                      "Lists": "hidden"}
+    assert states == {**{name: "visible" for name in visible}, "Lists": "hidden"}
 
 
 # -- Cover and properties ------------------------------------------------------------------------

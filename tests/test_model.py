@@ -326,7 +326,20 @@ def test_step_one_status():
     demo = build_demo()
     set_addendum(demo, "   ", edited=True)
     assert step_status(demo, 1) is Status.IN_PROGRESS
-    assert step_status(build_demo(), 2) is Status.UNAVAILABLE
+    assert step_status(build_demo(), 4) is Status.UNAVAILABLE
+
+
+def test_steps_two_and_three_status():
+    from tests.conftest import build_risk_demo, catalogs
+
+    demo = build_demo()
+    assert step_status(demo, 2) is Status.NOT_STARTED
+    assert step_status(demo, 3) is Status.NOT_STARTED
+    rich = build_risk_demo()
+    # assets exist but the in-scope SYS-003 and SYS-004 have none yet
+    assert step_status(rich, 2, catalogs()) is Status.IN_PROGRESS
+    # the suggested risks are rated but some still lack the owner's acceptance
+    assert step_status(rich, 3, catalogs()) is Status.IN_PROGRESS
 
 
 def test_step_one_incomplete_while_a_system_has_problems():

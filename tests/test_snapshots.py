@@ -67,3 +67,34 @@ def test_catalog_browser(snap_compare, demo_file: Path, size: tuple[int, int]) -
     """ISO 27001 A.5.19 with the 42001 controls and threats that map to it."""
     keys = ["f5", "slash", "A", ".", "5", ".", "1", "9", "enter"]
     assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step2_assets_empty(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step2_assets(snap_compare, risk_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before("2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step3_risk_register(snap_compare, risk_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before("3"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step3_heatmap(snap_compare, risk_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before("3", "f3", "up", "right"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step3_risk_method(snap_compare, risk_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before("3", "f4"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step3_risk_form(snap_compare, risk_file: Path, size: tuple[int, int]) -> None:
+    """A suggested risk opened for rating: its remaining problems shown at once."""
+    assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before("3", "down", "down", "e"))

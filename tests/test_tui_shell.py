@@ -11,6 +11,7 @@ from aigov_tui.screens.base import PlaceholderStep
 from aigov_tui.screens.help import HelpScreen, help_rows
 from aigov_tui.screens.home import HomeScreen
 from aigov_tui.screens.step1_scope import ScopeScreen
+from aigov_tui.screens.step2_assets import AssetsScreen
 from aigov_tui.screens.step7_audit import AuditScreen
 from aigov_tui.widgets.dialogs import PromptDialog, RecordDialog
 from aigov_tui.widgets.stepper import Stepper
@@ -102,7 +103,10 @@ async def test_step_navigation_keys_and_stepper(demo_file: Path) -> None:
         await settle(pilot)
         await pilot.press("right_square_bracket")
         await settle(pilot)
-        assert isinstance(app.screen, PlaceholderStep) and app.screen.NUMBER == 2
+        assert isinstance(app.screen, AssetsScreen)
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, PlaceholderStep) and app.screen.NUMBER == 4
         assert "not available yet" in str(app.screen.query_one(".not-available").render())
         await pilot.press("7")
         await settle(pilot)
@@ -119,7 +123,8 @@ async def test_step_navigation_keys_and_stepper(demo_file: Path) -> None:
         assert isinstance(app.screen, ScopeScreen)
         statuses = app.screen.query_one(Stepper).statuses
         assert statuses[0].value == "complete"
-        assert all(s.value == "not available yet" for s in statuses[1:])
+        assert [s.value for s in statuses[1:3]] == ["not started", "not started"]
+        assert all(s.value == "not available yet" for s in statuses[3:])
 
 
 async def test_help_lists_every_key(demo_file: Path) -> None:

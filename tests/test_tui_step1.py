@@ -158,18 +158,18 @@ async def test_search_and_sort_the_table(demo_file: Path) -> None:
         await type_text(pilot, "credit")
         await settle(pilot)
         assert table.row_count == 1
-        assert table.get_row_at(0)[0] == "SYS-003"
+        assert table.get_row_at(0)[1] == "SYS-003"
         await pilot.press("enter")          # back to the table
         app.screen.query_one("#systems #search").value = ""
         await settle(pilot)
         assert table.row_count == 5
         await pilot.press("s")              # sort by Name
         await settle(pilot)
-        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        names = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert names == sorted(names, key=str.casefold)
         await pilot.press("S")              # reversed
         await settle(pilot)
-        names_rev = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        names_rev = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
         assert names_rev == list(reversed(names))
 
 

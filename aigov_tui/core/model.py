@@ -130,6 +130,19 @@ def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[
     return {k: f"{k} {v.get('title', '')}".strip() for k, v in source.items()}
 
 
+def field_options(register: Register, assessment: Assessment, catalogs: Any = None) -> dict[str, list[tuple[Any, str]]]:
+    """For each reference or scale field of a register: the (value, label) pairs a form offers."""
+    out: dict[str, list[tuple[Any, str]]] = {}
+    for f in register.fields:
+        if f.kind in (Kind.REF, Kind.REFS):
+            options = ref_options(f.ref, assessment, catalogs) or {}
+            out[f.key] = list(options.items())
+        elif f.kind is Kind.SCALE:
+            labels = assessment.risk_method.get(f.scale) or []
+            out[f.key] = [(i, f"{i} {label}") for i, label in enumerate(labels, start=1)]
+    return out
+
+
 def check_context(register: Register, record: dict[str, Any], ctx: Context) -> list[Problem]:
     """Checks that need the assessment or catalogs: references, rating scales, cross-field rules."""
     rid = str(record.get("id") or "")

@@ -129,7 +129,7 @@ ASSET_TYPE_KEYS = (
 
 
 def _rating(key: str, label: str) -> Field:
-    return Field(key, label, Kind.INTEGER, minimum=1, maximum=5, width=6, table_width=3,
+    return Field(key, label, Kind.INTEGER, minimum=1, maximum=5, width=10, table_width=3,
                  table_rank=7, table_label=label[0], help=f"{label} rating, 1 (low) to 5 (high).")
 
 
@@ -252,6 +252,7 @@ RISKS = Register(
         Field("inherent_level", "Inherent level", derived=True, width=10, table_width=9,
               table_rank=2, table_label="Inherent"),
         Field("treatment", "Treatment option", Kind.CHOICE, scoring.TREATMENTS, required=True, width=12,
+              aliases=tuple(scoring.TREATMENT_ALIASES.items()),
               table_width=8, table_rank=4, table_label="Option",
               help="ISO/IEC 27005: Modify (mitigate), Retain (accept), Avoid, Share (transfer)."),
         Field("planned_27001", "Planned ISO 27001 controls", Kind.REFS, ref="iso27001", width=24,

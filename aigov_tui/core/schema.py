@@ -68,6 +68,8 @@ class Field:
     maximum: int | None = None
     always: tuple[str, ...] = ()
     """For multi-choice fields: values that are always selected (e.g. ISO 27001)."""
+    aliases: tuple[tuple[str, str], ...] = ()
+    """Other words people use for a choice, e.g. ("mitigate", "Modify"); accepted on input."""
     ref: str = ""
     """For REF/REFS: a register name (``assets``) or a catalog (``threats``, ``iso27001``, ``iso42001``)."""
     scale: str = ""
@@ -311,6 +313,9 @@ def _match_choice(f: Field, text: str) -> str | None:
     folded = text.strip().casefold()
     for choice in f.choices:
         if choice.casefold() == folded:
+            return choice
+    for alias, choice in f.aliases:
+        if alias.casefold() == folded:
             return choice
     return None
 

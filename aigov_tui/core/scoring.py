@@ -156,3 +156,38 @@ def preset(method_entry: dict[str, Any]) -> dict[str, Any]:
     """A method from a risk-methods catalog entry, as stored in an assessment."""
     keys = ("id", "title", "likelihood", "impact", "bands", "acceptance_threshold")
     return copy.deepcopy({k: method_entry[k] for k in keys if k in method_entry})
+
+
+def bands_text(method: dict[str, Any]) -> str:
+    """Bands as one line a person can edit: ``Low 1-4 green; Medium 5-9 yellow; …``."""
+    return "; ".join(f"{b['level']} {b['min']}-{b['max']} {b['colour']}" for b in method.get("bands") or [])
+
+
+def method_from_text(likelihood: str, impact: str, bands: str, threshold: str,
+                     base: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Build a method from the editor's text fields. Returns (method, {field: message})."""
+    import re
+
+    errors: dict[str, str] = {}
+    lik = [p.strip() for p in likelihood.split(",") if p.strip()]
+    imp = [p.strip() for p in impact.split(",") if p.strip()]
+    parsed = []
+    for i, part in enumerate([p.strip() for p in bands.split(";") if p.strip()], start=1):
+        m = re.fullmatch(r"(.+?)\s+(\d+)\s*[-–]\s*(\d+)\s+(\w+)", part)
+        if not m:
+            errors["bands"] = (f"Band {i} ('{part}') should read like 'High 10-14 orange': "
+                               "level, from-to, colour.")
+            break
+        parsed.append({"level": m.group(1).strip(), "min": int(m.group(2)), "max": int(m.group(3)),
+                       "colour": m.group(4).lower()})
+    method = {**(base or {}), "likelihood": lik, "impact": imp, "bands": parsed,
+              "acceptance_threshold": threshold.strip()}
+    method["id"] = "custom" if base is None or method != base else base.get("id", "custom")
+    method["title"] = f"{len(lik)}×{len(imp)} likelihood × impact"
+    if not errors:
+        for message in validate_method(method):
+            key = ("likelihood" if "likelihood" in message.lower() and "label" in message.lower()
+                   else "impact" if "impact label" in message.lower()
+                   else "threshold" if "threshold" in message.lower() else "bands")
+            errors.setdefault(key, message)
+    return method, errors

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from .model import Assessment
-from .registers import AI_SYSTEMS, PROFILE
+from .model import Assessment, Context, record_problems
+from .registers import AI_SYSTEMS, ASSETS, PROFILE, RISKS
 
 
 class Status(str, Enum):
@@ -31,10 +31,10 @@ STEPS: tuple[Step, ...] = (
          "of them the ISMS covers.", True),
     Step(2, "Assets", "AI assets",
          "Identify the AI-specific assets: models, training and evaluation data, pipelines, "
-         "inference endpoints, prompts, vector stores and agent tools.", False),
+         "inference endpoints, prompts, vector stores and agent tools.", True),
     Step(3, "Risks", "AI risk assessment",
          "Assess AI risks with the ISMS's own risk method, so they sit beside every other "
-         "information-security risk.", False),
+         "information-security risk.", True),
     Step(4, "Controls", "Extend controls and the Statement of Applicability",
          "Extend Annex A controls to AI, add AI controls from ISO/IEC 42001, and record the "
          "Statement of Applicability with its evidence.", False),
@@ -54,7 +54,7 @@ def step(number: int) -> Step:
     return STEPS[number - 1]
 
 
-def step_status(assessment: Assessment, number: int) -> Status:
+def step_status(assessment: Assessment, number: int, catalogs: object = None) -> Status:
     """Complete when the step's registers have no problems and its own rule holds."""
     s = step(number)
     if not s.available:
@@ -69,4 +69,20 @@ def step_status(assessment: Assessment, number: int) -> Status:
         started = systems or addendum or any(
             assessment.profile.get(k) for k in ("sector", "isms_scope", "certification_status"))
         return Status.IN_PROGRESS if started else Status.NOT_STARTED
+    if number == 2:
+        assets = assessment.records(ASSETS)
+        if not assets:
+            return Status.NOT_STARTED
+        ctx = Context(assessment, catalogs)
+        covered = {s for a in assets for s in (a.get("ai_systems") or [])}
+        in_scope = [s["id"] for s in assessment.records(AI_SYSTEMS) if s.get("in_scope") in ("Yes", "Partial")]
+        ok = not any(record_problems(ASSETS, a, ctx) for a in assets)
+        return Status.COMPLETE if ok and all(s in covered for s in in_scope) else Status.IN_PROGRESS
+    if number == 3:
+        risks = assessment.records(RISKS)
+        if not risks:
+            return Status.NOT_STARTED
+        ctx = Context(assessment, catalogs)
+        ok = not any(record_problems(RISKS, r, ctx) for r in risks)
+        return Status.COMPLETE if ok else Status.IN_PROGRESS
     return Status.NOT_STARTED  # pragma: no cover - later steps define their rules

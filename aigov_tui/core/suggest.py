@@ -3,6 +3,7 @@ risks the threat catalog suggests for chosen assets."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .model import Assessment, natural_key
@@ -14,31 +15,37 @@ from .registers import (
 # (asset type, name pattern) by provenance; {name} is the AI system's name.
 _BY_PROVENANCE: dict[str, list[tuple[str, str]]] = {
     "Built in-house": [
-        ("Model", "{name} model artefact and weights"),
-        ("Training dataset", "{name} training data"),
-        ("Evaluation dataset", "{name} evaluation and test data"),
-        ("Training pipeline", "{name} training and deployment pipeline"),
-        ("Inference endpoint or API", "{name} inference endpoint"),
-        ("Compute", "{name} training and serving compute"),
+        ("Model", "{name}: model artefact and weights"),
+        ("Training dataset", "{name}: training data"),
+        ("Evaluation dataset", "{name}: evaluation and test data"),
+        ("Training pipeline", "{name}: training and deployment pipeline"),
+        ("Inference endpoint or API", "{name}: inference endpoint"),
+        ("Compute", "{name}: training and serving compute"),
     ],
     "Fine-tuned third-party model": [
-        ("Third-party AI service", "{name} base model (from its provider)"),
-        ("Training dataset", "{name} fine-tuning data"),
-        ("Evaluation dataset", "{name} evaluation and test data"),
-        ("Model", "{name} fine-tuned model artefact and weights"),
-        ("Training pipeline", "{name} fine-tuning pipeline"),
-        ("Inference endpoint or API", "{name} inference endpoint"),
-        ("Prompt or system prompt", "{name} system prompt and templates"),
+        ("Third-party AI service", "{name}: base model (from its provider)"),
+        ("Training dataset", "{name}: fine-tuning data"),
+        ("Evaluation dataset", "{name}: evaluation and test data"),
+        ("Model", "{name}: fine-tuned model artefact and weights"),
+        ("Training pipeline", "{name}: fine-tuning pipeline"),
+        ("Inference endpoint or API", "{name}: inference endpoint"),
+        ("Prompt or system prompt", "{name}: system prompt and templates"),
     ],
     "Third-party API or SaaS": [
-        ("Third-party AI service", "{name} provider service and account"),
-        ("Inference endpoint or API", "{name} API integration and keys"),
-        ("Prompt or system prompt", "{name} prompts and configuration"),
+        ("Third-party AI service", "{name}: provider service and account"),
+        ("Inference endpoint or API", "{name}: API integration and keys"),
+        ("Prompt or system prompt", "{name}: prompts and configuration"),
     ],
 }
 _RAG_WORDS = ("retrieval", "rag", "knowledge base", "help-centre", "help center", "documents",
               "embedding", "vector")
-_AGENT_WORDS = ("agent", "tool", "plugin", "function call", "actions")
+_AGENT_WORDS = ("ai agent", "agentic", "tool use", "tool calls", "plugin", "function call")
+
+
+def _mentions(text: str, words: tuple[str, ...]) -> bool:
+    """Whether ``text`` has a word starting with one of ``words`` ('tools' yes, 'storage' for
+    'rag' or 'transactions' for 'actions' no)."""
+    return any(re.search(rf"\b{re.escape(w)}", text) for w in words)
 
 
 def suggest_assets(assessment: Assessment, system_id: str) -> list[dict[str, Any]]:
@@ -52,10 +59,10 @@ def suggest_assets(assessment: Assessment, system_id: str) -> list[dict[str, Any
     name = str(system.get("name") or system_id)
     plan = list(_BY_PROVENANCE.get(str(system.get("provenance")), _BY_PROVENANCE["Built in-house"]))
     text = f"{system.get('purpose', '')} {system.get('model_provider', '')}".casefold()
-    if any(w in text for w in _RAG_WORDS):
-        plan.append(("Feature or vector store", "{name} retrieval index (vector store)"))
-    if any(w in text for w in _AGENT_WORDS):
-        plan.append(("Agent tool", "{name} agent tools and their permissions"))
+    if _mentions(text, _RAG_WORDS):
+        plan.append(("Feature or vector store", "{name}: retrieval index (vector store)"))
+    if _mentions(text, _AGENT_WORDS):
+        plan.append(("Agent tool", "{name}: agent tools and their permissions"))
     existing = {(a.get("type"), str(a.get("name", "")).casefold())
                 for a in assessment.records(ASSETS) if system_id in (a.get("ai_systems") or [])}
     personal = system.get("personal_data") or "No"
@@ -83,7 +90,8 @@ def asset_type_key(display: str) -> str:
 
 
 def category_name(key: str) -> str:
-    return dict(zip(CATEGORY_KEYS, RISK_CATEGORIES)).get(key, RISK_CATEGORIES[0])
+    # an unknown key (a user catalog's own category) stays visible, and validation names it
+    return dict(zip(CATEGORY_KEYS, RISK_CATEGORIES)).get(key, key.replace("_", " ").capitalize())
 
 
 def suggest_risks(assessment: Assessment, catalogs: Any, asset_ids: list[str]) -> list[dict[str, Any]]:
@@ -110,8 +118,10 @@ def suggest_risks(assessment: Assessment, catalogs: Any, asset_ids: list[str]) -
             continue
         systems = sorted({s for a in hit for s in (a.get("ai_systems") or [])}, key=natural_key)
         names = ", ".join(f"{a['id']} {a.get('name', '')}" for a in hit)
+        system_names = [str((assessment.find(AI_SYSTEMS, sid) or {}).get("name") or sid) for sid in systems]
+        target = ", ".join(system_names) or str(hit[0].get("name", ""))
         out.append({
-            "title": f"{threat['title']}: {hit[0].get('name', '')}" + (" and others" if len(hit) > 1 else ""),
+            "title": f"{threat['title']}: {target}",
             "scenario": f"{' '.join(str(threat.get('description', '')).split())} Affects {names}.",
             "category": category_name(str(threat.get("category"))),
             "threat": threat_id,

@@ -5,6 +5,8 @@
 * workbook conventions: frozen header row, autofilter, widths and wrapping, landscape
   fit-to-width printing with repeated header rows, classification in the page header;
 * drop-downs on enumerated columns, fed from a hidden ``Lists`` sheet;
+* conditional fills (a value or a number range gets a colour), named colours with a readable
+  font, and free-form sheets built from titled blocks and grids (method, heatmap);
 * document properties (title, organisation, version, classification, format version).
 """
 
@@ -20,6 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import CellIsRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -39,6 +42,46 @@ VALIDATION_ROWS = 1000
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+PALETTE: dict[str, tuple[str, str]] = {
+    "green": ("92D050", "000000"),
+    "yellow": ("FFE699", "000000"),
+    "orange": ("F4B084", "000000"),
+    "red": ("C00000", "FFFFFF"),
+    "purple": ("7030A0", "FFFFFF"),
+    "blue": ("2F75B5", "FFFFFF"),
+    "grey": ("BFBFBF", "000000"),
+}
+"""Colour name -> (fill RGB, font RGB): the one place named colours (e.g. the risk method's
+level bands) become Excel colours. Each font is chosen to stay readable on its fill."""
+UNKNOWN_COLOUR = ("FFFFFF", "000000")
+
+
+def colours(name: Any) -> tuple[str, str]:
+    """(fill, font) RGB for a named colour; white with black text for a name not in the palette."""
+    return PALETTE.get(str(name or "").strip().lower(), UNKNOWN_COLOUR)
+
+
+def solid_fill(name: Any) -> PatternFill:
+    fill, _ = colours(name)
+    return PatternFill("solid", fgColor=fill, bgColor=fill)
+
+
+def readable_font(name: Any, bold: bool = False) -> Font:
+    return Font(color=colours(name)[1], bold=bold)
+
+
+def paint(cell: Cell, colour: Any, bold: bool = False) -> None:
+    """Fill a cell with a named colour and give it a font readable on that fill."""
+    if colour:
+        cell.fill = solid_fill(colour)
+        cell.font = readable_font(colour, bold)
+
+
+def excel_text_literal(value: Any) -> str:
+    """A text constant for a rule formula: neutralised, quoted, inner quotes doubled."""
+    return '"' + neutralise(value).replace('"', '""')[:250] + '"'
 
 
 def neutralise(value: Any) -> str:
@@ -78,10 +121,39 @@ class Column:
     header: str
     get: Callable[[dict[str, Any]], Any]
     width: int = 18
-    kind: str = "text"  # text / date / integer / choice / multichoice
-    choices: tuple[str, ...] = ()
+    kind: str = "text"  # text / date / integer / choice / multichoice / refs
+    choices: tuple[Any, ...] = ()
+    """Allowed values: a drop-down on ``choice`` and ``integer`` columns (integers stay
+    numbers)."""
     list_name: str = ""
-    """Name of the drop-down list on the Lists sheet (defaults to the header)."""
+    """Name of the drop-down list on the Lists sheet (defaults to the header); columns with the
+    same name and values share one list."""
+    prompt: str = ""
+    """Input message shown when a drop-down cell is selected (e.g. what each rating means)."""
+    highlights: tuple["Highlight", ...] = ()
+    """Conditional fills over the data rows and the empty rows below them."""
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """A conditional fill: cells equal to ``equals`` (text), or with a number from ``low`` to
+    ``high``, get the named ``colour`` and a font readable on it. The value itself stays
+    written in the cell, so nothing is said by colour alone."""
+
+    colour: str
+    equals: str | None = None
+    low: int | float | None = None
+    high: int | float | None = None
+
+    def rule(self) -> CellIsRule:
+        fill, font = solid_fill(self.colour), readable_font(self.colour)
+        if self.equals is not None:
+            return CellIsRule(operator="equal", formula=[excel_text_literal(self.equals)],
+                              fill=fill, font=font)
+        if self.low is None or self.high is None:
+            raise ValueError("a Highlight needs either equals or low and high")
+        return CellIsRule(operator="between", formula=[str(self.low), str(self.high)],
+                          fill=fill, font=font)
 
 
 @dataclass
@@ -161,6 +233,7 @@ class WorkbookWriter:
             cell.fill, cell.font = HEADER_FILL, HEADER_FONT
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             ws.column_dimensions[get_column_letter(j)].width = col.width
+        self._fit_header_height(ws, 1, 1, [c.header for c in columns])
         n = 1
         for n, row in enumerate(rows, start=2):
             for j, col in enumerate(columns, start=1):
@@ -169,8 +242,13 @@ class WorkbookWriter:
         ws.freeze_panes = freeze
         ws.auto_filter.ref = f"A1:{last_col}{max(n, 2)}"
         for j, col in enumerate(columns, start=1):
-            if col.kind == "choice" and col.choices:
+            if col.kind in ("choice", "integer") and col.choices:
                 self._drop_down(ws, j, col)
+            if col.highlights:
+                letter = get_column_letter(j)
+                for h in col.highlights:
+                    ws.conditional_formatting.add(f"{letter}2:{letter}{VALIDATION_ROWS + 1}",
+                                                  h.rule())
         self._print_setup(ws)
         return ws
 
@@ -179,6 +257,86 @@ class WorkbookWriter:
         """A two-column sheet of labelled values (e.g. the scope)."""
         cols = [Column(headers[0], lambda r: r[0], 34), Column(headers[1], lambda r: r[1], 100)]
         return self.add_table(title, cols, ({0: k, 1: v} for k, v in pairs), freeze="A2")
+
+    def add_sheet(self, title: str, widths: Sequence[float] = ()) -> Worksheet:
+        """A free-form sheet (titled blocks and grids) with the workbook's print settings."""
+        ws = self.wb.create_sheet(safe_sheet_title(title))
+        for j, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = width
+        self._print_setup(ws, repeat_header=False)
+        return ws
+
+    # blocks of free-form sheets ------------------------------------------------------------
+    def write_title(self, ws: Worksheet, row: int, col: int, text: Any, size: int = 12) -> int:
+        """A bold heading; returns the next row."""
+        cell = ws.cell(row, col)
+        set_text(cell, text)
+        cell.font = Font(bold=True, size=size)
+        return row + 1
+
+    def write_note(self, ws: Worksheet, row: int, col: int, text: Any) -> int:
+        """One line of explanation, left to run over the empty cells to its right."""
+        cell = ws.cell(row, col)
+        set_text(cell, text)
+        cell.font = Font(italic=True)
+        return row + 1
+
+    def write_block(self, ws: Worksheet, top: int, left: int, headers: Sequence[str],
+                    rows: Iterable[Sequence[Any]],
+                    colour: Callable[[int, int], Any] | None = None) -> int:
+        """A small table: one styled header row, then the rows (whole numbers stay numbers).
+
+        ``colour(i, j)`` may name a palette colour for the cell of row ``i``, column ``j``
+        (both from 0). Returns the row after the block.
+        """
+        for j, header in enumerate(headers):
+            cell = ws.cell(top, left + j)
+            set_text(cell, header)
+            cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        self._fit_header_height(ws, top, left, headers)
+        r = top
+        for i, values in enumerate(rows):
+            r = top + 1 + i
+            for j, value in enumerate(values):
+                cell = ws.cell(r, left + j)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    self._write(cell, value, "integer")
+                    cell.alignment = Alignment(horizontal="center", vertical="top")
+                else:
+                    self._write(cell, value, "text")
+                if colour is not None:
+                    paint(cell, colour(i, j))
+        return r + 1
+
+    def write_grid(self, ws: Worksheet, top: int, left: int, corner: str,
+                   row_labels: Sequence[str], col_labels: Sequence[str],
+                   values: Sequence[Sequence[Any]],
+                   colour: Callable[[int, int], Any] | None = None) -> int:
+        """A labelled grid (e.g. a risk matrix): column labels across the top, row labels down
+        the left, ``values[i][j]`` in the cells, each filled with ``colour(i, j)``.
+        Returns the row after the grid."""
+        cell = ws.cell(top, left)
+        set_text(cell, corner)
+        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, CENTRED
+        for j, label in enumerate(col_labels, start=1):
+            cell = ws.cell(top, left + j)
+            set_text(cell, label)
+            cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, CENTRED
+        for i, label in enumerate(row_labels):
+            r = top + 1 + i
+            cell = ws.cell(r, left)
+            set_text(cell, label)
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            for j in range(len(col_labels)):
+                cell = ws.cell(r, left + 1 + j)
+                value = values[i][j] if i < len(values) and j < len(values[i]) else None
+                self._write(cell, value, "integer" if isinstance(value, int) else "text")
+                cell.alignment = CENTRED
+                if colour is not None:
+                    paint(cell, colour(i, j), bold=True)
+        return top + 1 + len(row_labels)
 
     # cells ---------------------------------------------------------------------------------
     def _write(self, cell: Cell, value: Any, kind: str) -> None:
@@ -195,17 +353,35 @@ class WorkbookWriter:
         elif kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
             cell.value = value
         elif isinstance(value, (list, tuple)):
-            set_text(cell, "; ".join(str(v) for v in value))
+            # IDs read as a list of references; choices as a list of picks
+            set_text(cell, (", " if kind == "refs" else "; ").join(str(v) for v in value))
         else:
             set_text(cell, value)
         cell.alignment = WRAP_TOP
 
+    @staticmethod
+    def _fit_header_height(ws: Worksheet, row: int, left: int, headers: Sequence[str]) -> None:
+        """Give a header row the height its wrapped titles need (spreadsheets do not grow a
+        row on their own when a file is opened)."""
+        lines = 1
+        for j, header in enumerate(headers):
+            width = ws.column_dimensions[get_column_letter(left + j)].width or 13
+            # bold header text is about 1.15 character widths per character
+            need = -(-int(len(neutralise(header)) * 1.15) // max(1, int(width) - 1))
+            lines = max(lines, min(need, 4))
+        if lines > 1:
+            ws.row_dimensions[row].height = 15 * lines
+
     def _drop_down(self, ws: Worksheet, col_index: int, col: Column) -> None:
         ref = self._list_ref(col.list_name or col.header, col.choices)
         dv = DataValidation(type="list", formula1=ref, allow_blank=True, showDropDown=False)
-        dv.error = f"Choose one of the values listed for {col.header}."
+        dv.error = neutralise(f"Choose one of the values listed for {col.header}.")[:255]
         dv.errorTitle = "Value not in the list"[:32]
         dv.showErrorMessage = True
+        if col.prompt:
+            dv.promptTitle = neutralise(col.header)[:32]
+            dv.prompt = neutralise(col.prompt)[:255]
+            dv.showInputMessage = True
         letter = get_column_letter(col_index)
         dv.add(f"{letter}2:{letter}{VALIDATION_ROWS + 1}")
         ws.add_data_validation(dv)
@@ -224,7 +400,10 @@ class WorkbookWriter:
             set_text(ws.cell(1, j), key)
             ws.cell(1, j).font = Font(bold=True)
             for i, choice in enumerate(choices, start=2):
-                set_text(ws.cell(i, j), choice)
+                if isinstance(choice, int) and not isinstance(choice, bool):
+                    ws.cell(i, j).value = choice  # a rating picked from the list stays a number
+                else:
+                    set_text(ws.cell(i, j), choice)
             ws.column_dimensions[get_column_letter(j)].width = max(12, min(40, len(key) + 2))
         j = list(self._lists).index(key) + 1
         letter = get_column_letter(j)

@@ -23,9 +23,9 @@ class StepScreen(Screen[None]):
 
     NUMBER = 0
     BINDINGS = [
-        Binding("right_square_bracket", "app.next_step", "Next step", key_display="]",
+        Binding("right_square_bracket", "app.next_step", "Next", key_display="]",
                 tooltip="Go to the next step"),
-        Binding("left_square_bracket", "app.prev_step", "Prev step", key_display="[",
+        Binding("left_square_bracket", "app.prev_step", "Prev", key_display="[",
                 tooltip="Go to the previous step"),
         *[Binding(str(n), f"app.goto_step({n})", f"Step {n}", show=False,
                   tooltip=f"Go to step {n}: {STEPS[n - 1].title}") for n in range(1, 8)],
@@ -60,7 +60,7 @@ class StepScreen(Screen[None]):
         if session is None:
             return
         self.query_one(Stepper).statuses = tuple(
-            step_status(session.assessment, s.number) for s in STEPS)
+            step_status(session.assessment, s.number, self.aigov.catalogs) for s in STEPS)
 
     def step_commands(self) -> Iterable[tuple[str, str, object]]:
         """Extra command-palette entries while this step is shown: (title, help, callback)."""

@@ -25,7 +25,11 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
     from .base import StepScreen
     from .catalogs import CatalogScreen
     from .home import HomeScreen
+    from ..widgets.dialogs import PickDialog
+    from ..widgets.heatmap import Heatmap
     from .step1_scope import ScopeScreen
+    from .step2_assets import AssetsScreen
+    from .step3_risks import RisksScreen
 
     def only(bindings: list) -> list[Binding]:
         return [b for b in bindings if isinstance(b, Binding)]
@@ -35,8 +39,12 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
         ("Home screen", only(HomeScreen.BINDINGS)),
         ("Wizard steps", only(StepScreen.BINDINGS)),
         ("Step 1", only(ScopeScreen.BINDINGS)),
+        ("Step 2", only(AssetsScreen.BINDINGS)),
+        ("Step 3", only(RisksScreen.BINDINGS)),
+        ("Heatmap", only(Heatmap.BINDINGS)),
         ("Register tables", only(RecordTable.BINDINGS)),
         ("Record forms", only(RecordDialog.BINDINGS)),
+        ("Choosing from a list", only(PickDialog.BINDINGS)),
         ("Catalog browser", only(CatalogScreen.BINDINGS)),
     ]
 

@@ -14,13 +14,12 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane, TextArea
 
-from ..core.model import RecordError, add_record, delete_record, update_profile_draft, update_record
+from ..core.model import update_profile_draft
 from ..core.registers import AI_SYSTEMS, PROFILE
-from ..core.schema import Problem
 from ..core.scope import draft_addendum, set_addendum
-from ..widgets.dialogs import ConfirmDialog, RecordDialog
+from ..widgets.dialogs import ConfirmDialog
 from ..widgets.record_form import RecordForm
-from ..widgets.record_table import RecordTable
+from ..widgets.register_view import RegisterView
 from .base import StepScreen
 
 AUTOSAVE_DELAY = 0.6
@@ -52,7 +51,7 @@ class ScopeScreen(StepScreen):
             with TabPane("Organisation (F2)", id="tab-org"):
                 yield RecordForm(PROFILE, a.profile, read_only=ro, id="profile-form")
             with TabPane("AI systems (F3)", id="tab-systems"):
-                yield RecordTable(AI_SYSTEMS, id="systems")
+                yield RegisterView(AI_SYSTEMS, id="systems")
             with TabPane("Scope addendum (F4)", id="tab-addendum"):
                 yield Static("A draft that names the AI systems brought into scope. Edit freely: "
                              "your text is kept. ctrl+g drafts it again from the register.",
@@ -62,13 +61,7 @@ class ScopeScreen(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._refresh_systems()
         self.query_one("#systems #table").focus()
-
-    def _refresh_systems(self, select: str | None = None) -> None:
-        session = self.aigov.session
-        assert session is not None
-        self.query_one("#systems", RecordTable).set_records(session.assessment.records(AI_SYSTEMS), select)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -78,7 +71,7 @@ class ScopeScreen(StepScreen):
 
     def step_commands(self) -> Iterable[tuple[str, str, Any]]:
         yield ("Add AI system", "Open the form for a new AI system",
-               lambda: self.query_one(RecordTable).action_add())
+               lambda: self.query_one("#systems", RegisterView).add(None))
         yield ("Show organisation profile", "Step 1, Organisation tab", lambda: self.action_tab("tab-org"))
         yield ("Show AI systems", "Step 1, AI systems tab", lambda: self.action_tab("tab-systems"))
         yield ("Show scope addendum", "Step 1, Scope addendum tab", lambda: self.action_tab("tab-addendum"))
@@ -103,78 +96,14 @@ class ScopeScreen(StepScreen):
         self._assessment_changed()
 
     # AI systems ----------------------------------------------------------------------------
-    @on(RecordTable.Add, "#systems")
-    def _add_system(self) -> None:
-        if self.aigov.refuse_if_read_only():
-            return
-        session = self.aigov.session
-        assert session is not None
-        added: dict[str, str] = {}
-
-        def submit(values: dict[str, Any]) -> list[Problem]:
-            try:
-                added["id"] = add_record(session.assessment, AI_SYSTEMS, values)["id"]
-            except RecordError as exc:
-                return exc.problems
-            return []
-
-        def done(result: dict[str, Any] | None) -> None:
-            if result is not None and added:
-                self._after_systems_change(added["id"], f"Added {added['id']}.")
-
-        self.app.push_screen(RecordDialog(AI_SYSTEMS, None, submit, title="New AI system"), done)
-
-    @on(RecordTable.Edit, "#systems")
-    def _edit_system(self, event: RecordTable.Edit) -> None:
-        session = self.aigov.session
-        assert session is not None and event.record_id
-        record = session.assessment.find(AI_SYSTEMS, event.record_id)
-        if record is None:
-            return
-        rid = event.record_id
-
-        def submit(values: dict[str, Any]) -> list[Problem]:
-            try:
-                update_record(session.assessment, AI_SYSTEMS, rid, values)
-            except RecordError as exc:
-                return exc.problems
-            return []
-
-        def done(result: dict[str, Any] | None) -> None:
-            if result is not None:
-                self._after_systems_change(rid, f"Saved {rid}.")
-
-        title = f"{'View' if session.read_only else 'Edit'} {rid} · {record.get('name', '')}"
-        self.app.push_screen(RecordDialog(AI_SYSTEMS, dict(record), submit, title=title,
-                                          read_only=session.read_only), done)
-
-    @on(RecordTable.Delete, "#systems")
-    def _delete_system(self, event: RecordTable.Delete) -> None:
-        if self.aigov.refuse_if_read_only():
-            return
-        session = self.aigov.session
-        assert session is not None and event.record_id
-        rid = event.record_id
-        record = session.assessment.find(AI_SYSTEMS, rid) or {}
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                delete_record(session.assessment, AI_SYSTEMS, rid)
-                self._after_systems_change(None, f"Deleted {rid}. Its ID will not be reused.")
-
-        self.app.push_screen(ConfirmDialog(
-            f"Delete {rid}?",
-            f"{rid} {record.get('name', '')} will be removed from the AI systems register. "
-            "Its ID will not be reused.", yes="Delete"), done)
-
-    def _after_systems_change(self, select: str | None, message: str) -> None:
+    @on(RegisterView.Changed, "#systems")
+    def _systems_changed(self, event: RegisterView.Changed) -> None:
         session = self.aigov.session
         assert session is not None
         if not session.assessment.scope.get("edited"):
             self._put_addendum(draft_addendum(session.assessment, self.aigov.today()), edited=False)
-        self._refresh_systems(select)
         self._assessment_changed()
-        self.notify(message, timeout=3)
+        self.notify(event.message, timeout=3)
 
     # scope addendum ------------------------------------------------------------------------
     def _put_addendum(self, text: str, *, edited: bool) -> None:

@@ -1,7 +1,240 @@
-"""Step 3: AI risk assessment inside the ISMS risk method."""
+"""Step 3: AI risk assessment inside the ISMS risk method.
 
-from .base import PlaceholderStep
+Three tabs: the risk register, the heatmap (inherent and residual side by side; Enter on a
+cell filters the register to it) and the risk method, editable to match the client's ISMS.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
+
+from ..core import scoring
+from ..core.model import RecordError, add_record, natural_key, set_risk_method
+from ..core.registers import ASSETS, RISKS
+from ..core.suggest import suggest_risks
+from ..widgets.dialogs import PickDialog
+from ..widgets.heatmap import CELL_STYLES, Heatmap
+from ..widgets.register_view import RegisterView
+from .base import StepScreen
 
 
-class RisksScreen(PlaceholderStep):
+class RisksScreen(StepScreen):
     NUMBER = 3
+    BINDINGS = [
+        Binding("g", "suggest", "Suggest risks", tooltip="Propose risks from the threat catalog for chosen assets"),
+        Binding("x", "clear_filter", "Clear filter", show=False, tooltip="Show every risk again"),
+        Binding("f2", "tab('tab-register')", "Register", show=False, tooltip="Show the risk register"),
+        Binding("f3", "tab('tab-heatmap')", "Heatmap", show=False, tooltip="Show the heatmap"),
+        Binding("f4", "tab('tab-method')", "Method", show=False, tooltip="Show and edit the risk method"),
+        Binding("ctrl+s", "apply_or_save", "Save", show=False,
+                tooltip="On the method tab: apply the method and re-score every risk"),
+    ]
+
+    def compose_body(self) -> ComposeResult:
+        session = self.aigov.session
+        assert session is not None
+        method = session.assessment.risk_method
+        presets = self.aigov.catalogs.risk_methods
+        with TabbedContent(id="risk-tabs", initial="tab-register"):
+            with TabPane("Risk register (F2)", id="tab-register"):
+                yield RegisterView(RISKS, id="risks", styler=self._level_style, empty_hint=(
+                    "No risks yet. Press g to suggest risks from the threat catalog for chosen "
+                    "assets, or a to add one by hand."))
+            with TabPane("Heatmap (F3)", id="tab-heatmap"):
+                yield Static("Arrows move; Enter shows the risks of a cell in the register "
+                             "(x clears). Cells: level initial and count.", classes="hint")
+                with Horizontal(id="heatmaps"):
+                    yield Heatmap("inherent", id="heat-inherent")
+                    yield Heatmap("residual", id="heat-residual")
+                yield Static("", id="heat-legend", classes="hint")
+            with TabPane("Risk method (F4)", id="tab-method"):
+                with VerticalScroll(id="method-form"):
+                    yield Static("Match the method your ISMS already uses. Apply (ctrl+s) "
+                                 "re-scores every risk.", classes="hint")
+                    yield Label("Start from", classes="field-label")
+                    yield Select([(p["title"], key) for key, p in presets.items()], prompt="A preset…",
+                                 id="method-preset", compact=True)
+                    yield Label("Likelihood labels, lowest first, separated by commas", classes="field-label")
+                    yield Input(", ".join(method["likelihood"]), id="method-likelihood", compact=True)
+                    yield Static("", id="method-error-likelihood", classes="field-error")
+                    yield Label("Impact labels, lowest first", classes="field-label")
+                    yield Input(", ".join(method["impact"]), id="method-impact", compact=True)
+                    yield Static("", id="method-error-impact", classes="field-error")
+                    yield Label("Level bands: level from-to colour; …", classes="field-label")
+                    yield Input(scoring.bands_text(method), id="method-bands", compact=True)
+                    yield Static("", id="method-error-bands", classes="field-error")
+                    yield Label("Acceptance threshold (highest level accepted without sign-off)",
+                                classes="field-label")
+                    yield Input(str(method.get("acceptance_threshold", "")), id="method-threshold", compact=True)
+                    yield Static("", id="method-error-threshold", classes="field-error")
+                    yield Button("Apply and re-score (ctrl+s)", id="method-apply", variant="primary")
+
+    def _level_style(self, key: str, value: Any) -> str:
+        """Level cells in their band's colour (the text says the level too)."""
+        session = self.aigov.session
+        if key not in ("inherent_level", "residual_level") or not value or session is None:
+            return ""
+        for b in session.assessment.risk_method.get("bands") or []:
+            if b["level"] == value:
+                return CELL_STYLES.get(b["colour"], "")
+        return ""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._refresh_heatmaps()
+        self.query_one("#risks #table").focus()
+
+    def step_commands(self) -> Iterable[tuple[str, str, Any]]:
+        yield ("Add risk", "Open the form for a new risk",
+               lambda: self.query_one("#risks", RegisterView).add(None))
+        yield ("Suggest risks", "Propose risks from the threat catalog for chosen assets", self.action_suggest)
+        yield ("Show heatmap", "Step 3, Heatmap tab", lambda: self.action_tab("tab-heatmap"))
+        yield ("Edit risk method", "Step 3, Risk method tab", lambda: self.action_tab("tab-method"))
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        target = {"tab-register": "#risks #table", "tab-heatmap": "#heat-inherent",
+                  "tab-method": "#method-likelihood"}[tab]
+        self.call_after_refresh(lambda: self.query_one(target).focus())
+
+    # register and heatmap -------------------------------------------------------------------
+    def _refresh_heatmaps(self) -> None:
+        session = self.aigov.session
+        assert session is not None
+        risks = session.assessment.records(RISKS)
+        method = session.assessment.risk_method
+        compact = self.size.width < 110
+        for hm in self.query(Heatmap):
+            hm.compact = compact
+            hm.update_data(risks, method)
+        scale = "  ".join(f"{i} {x}" for i, x in enumerate(method["likelihood"], 1))
+        impact = "  ".join(f"{i} {x}" for i, x in enumerate(method["impact"], 1))
+        bands = "  ".join(f"{b['level'][:1]} {b['level']} {b['min']}–{b['max']}" for b in method["bands"])
+        legend = f"Impact: {impact}\nLevels: {bands}"
+        if compact:
+            legend = f"Likelihood: {scale}\n{legend}"
+        self.query_one("#heat-legend", Static).update(legend)
+
+    def on_resize(self) -> None:
+        if self.is_mounted:
+            self._refresh_heatmaps()
+
+    @on(RegisterView.Changed, "#risks")
+    def _changed(self, event: RegisterView.Changed) -> None:
+        self._after_change()
+        self.notify(event.message, timeout=3)
+
+    def _after_change(self) -> None:
+        self._refresh_heatmaps()
+        self.aigov.assessment_changed()
+        self.refresh_status()
+
+    @on(Heatmap.CellChosen)
+    def _cell(self, event: Heatmap.CellChosen) -> None:
+        kind, li, ii = event.heatmap.kind, event.likelihood, event.impact
+        view = self.query_one("#risks", RegisterView)
+        view.set_filter(lambda r: r.get(f"{kind}_likelihood") == li and r.get(f"{kind}_impact") == ii,
+                        f"{kind} L{li}×I{ii}")
+        self.action_tab("tab-register")
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#risks", RegisterView).set_filter(None)
+
+    # suggestions --------------------------------------------------------------------------
+    def action_suggest(self) -> None:
+        if self.aigov.refuse_if_read_only():
+            return
+        session = self.aigov.session
+        assert session is not None
+        assets = sorted(session.assessment.records(ASSETS), key=lambda a: natural_key(str(a["id"])))
+        if not assets:
+            self.notify("Add AI assets in Step 2 first.", severity="warning")
+            return
+
+        def chosen_assets(ids: list[str] | None) -> None:
+            if not ids:
+                return
+            suggestions = suggest_risks(session.assessment, self.aigov.catalogs, ids)
+            if not suggestions:
+                self.notify("No new threats from the catalog for those assets.")
+                return
+            self.app.push_screen(PickDialog(
+                "Suggested risks",
+                "Each comes with the threat's suggested controls. Untick what does not apply; "
+                "the rest is added as drafts (marked !) to rate in the workshop.",
+                [(str(i), f"{r['threat']} {r['title']}") for i, r in enumerate(suggestions)]),
+                lambda picked: self._add_suggestions(suggestions, picked))
+
+        self.app.push_screen(PickDialog(
+            "Suggest risks for which assets?", "Space ticks an asset; ctrl+s goes on.",
+            [(str(a["id"]), f"{a['id']} {a.get('type', '')}: {a.get('name', '')}") for a in assets],
+            chosen=False, ok="Suggest"), chosen_assets)
+
+    def _add_suggestions(self, suggestions: list[dict[str, Any]], picked: list[str] | None) -> None:
+        if not picked:
+            return
+        session = self.aigov.session
+        assert session is not None
+        added = []
+        for i in picked:
+            try:
+                added.append(add_record(session.assessment, RISKS, suggestions[int(i)],
+                                        self.aigov.catalogs, strict=False)["id"])
+            except RecordError as exc:  # pragma: no cover - strict=False keeps problems
+                self.notify(str(exc), severity="error")
+        self.query_one("#risks", RegisterView).refresh_records(added[0] if added else None)
+        self._after_change()
+        if added:
+            self.notify(f"Added {len(added)} draft risks ({added[0]}–{added[-1]}). Rate likelihood "
+                        "and impact and name the owner: e opens each.", timeout=8)
+
+    # risk method ----------------------------------------------------------------------------
+    @on(Select.Changed, "#method-preset")
+    def _preset(self, event: Select.Changed) -> None:
+        preset = self.aigov.catalogs.risk_methods.get(str(event.value))
+        if not preset:
+            return
+        self.query_one("#method-likelihood", Input).value = ", ".join(preset["likelihood"])
+        self.query_one("#method-impact", Input).value = ", ".join(preset["impact"])
+        self.query_one("#method-bands", Input).value = scoring.bands_text(preset)
+        self.query_one("#method-threshold", Input).value = str(preset["acceptance_threshold"])
+
+    def action_apply_or_save(self) -> None:
+        if self.query_one(TabbedContent).active == "tab-method":
+            self.apply_method()
+        else:
+            self.aigov.action_save()
+
+    @on(Button.Pressed, "#method-apply")
+    def apply_method(self) -> None:
+        if self.aigov.refuse_if_read_only():
+            return
+        session = self.aigov.session
+        assert session is not None
+        method, errors = scoring.method_from_text(
+            self.query_one("#method-likelihood", Input).value,
+            self.query_one("#method-impact", Input).value,
+            self.query_one("#method-bands", Input).value,
+            self.query_one("#method-threshold", Input).value,
+            base=session.assessment.risk_method,
+        )
+        for key in ("likelihood", "impact", "bands", "threshold"):
+            error = self.query_one(f"#method-error-{key}", Static)
+            error.update(errors.get(key, ""))
+            error.set_class(bool(errors.get(key)), "-shown")
+        if errors:
+            self.notify("The method was not applied; fix what is marked.", severity="warning")
+            return
+        changed, rescaled = set_risk_method(session.assessment, method)
+        self.query_one("#risks", RegisterView).refresh_records()
+        self._after_change()
+        n = scoring.size(method)
+        mapped = f"; {rescaled} ratings mapped to the new scale" if rescaled else ""
+        self.notify(f"Risk method is now {n}×{n}: {changed} risk{'s' if changed != 1 else ''} "
+                    f"changed level{mapped}.", timeout=8)

@@ -58,15 +58,17 @@ class RecordDialog(ModalScreen[dict[str, Any] | None]):
 
     def __init__(self, register: Register, values: dict[str, Any] | None,
                  submit: Callable[[dict[str, Any]], list[Problem]], *, title: str,
-                 read_only: bool = False):
+                 read_only: bool = False, options: dict[str, list[tuple[Any, str]]] | None = None):
         super().__init__(classes="dialog-screen")
         self.register, self.values, self.submit = register, values, submit
+        self.options = options
         self.title_text, self.read_only = title, read_only
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog record-dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield RecordForm(self.register, self.values, read_only=self.read_only, id="form")
+            yield RecordForm(self.register, self.values, options=self.options,
+                             read_only=self.read_only, id="form")
             yield Static("", id="dialog-problems", classes="dialog-problems")
             with Horizontal(classes="dialog-buttons"):
                 if not self.read_only:
@@ -76,6 +78,16 @@ class RecordDialog(ModalScreen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         if not self.read_only:
             self.query_one(RecordForm).focus_first_problem([Problem("", "", self.register.fields[0].key, "")])
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Show problems the core found (e.g. in a stored record) next to their fields."""
+        form = self.query_one(RecordForm)
+        form.mark_all_touched()
+        form.show_problems(problems)
+        if problems:
+            n = len(problems)
+            self.query_one("#dialog-problems", Static).update(
+                f"{n} problem{'s' if n > 1 else ''} to fix: {problems[0].message}")
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -164,3 +176,54 @@ class PromptDialog(ModalScreen[dict[str, str] | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class PickDialog(ModalScreen[list[str] | None]):
+    """Choose several items from a list (all chosen to start with, unless told otherwise)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "ok", "Done", tooltip="Take the chosen items"),
+        Binding("escape", "cancel", "Cancel", tooltip="Close without taking anything"),
+        Binding("ctrl+a", "toggle_all", "All / none", tooltip="Choose all or none"),
+    ]
+
+    def __init__(self, title: str, note: str, items: list[tuple[str, str]], *,
+                 chosen: bool = True, ok: str = "Add"):
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.note, self.items, self.chosen, self.ok = title, note, items, chosen, ok
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import SelectionList
+        from textual.widgets.selection_list import Selection
+
+        with Vertical(classes="dialog wide-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.note, classes="hint")
+            yield SelectionList[str](*[Selection(label, key, self.chosen) for key, label in self.items],
+                                     id="pick-list")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.ok} (ctrl+s)", id="ok", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#pick-list").focus()
+
+    @on(Button.Pressed, "#ok")
+    def action_ok(self) -> None:
+        from textual.widgets import SelectionList
+
+        chosen = set(self.query_one("#pick-list", SelectionList).selected)
+        self.dismiss([key for key, _ in self.items if key in chosen])
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_toggle_all(self) -> None:
+        from textual.widgets import SelectionList
+
+        pick = self.query_one("#pick-list", SelectionList)
+        if len(pick.selected) == len(self.items):
+            pick.deselect_all()
+        else:
+            pick.select_all()

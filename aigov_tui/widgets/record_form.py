@@ -37,10 +37,15 @@ class RecordForm(VerticalScroll):
         def control(self) -> "RecordForm":
             return self.form
 
+    MAX_LIST_OPTIONS = 40
+    """Reference fields with more options than this are typed as IDs (e.g. Annex A controls)."""
+
     def __init__(self, register: Register, values: dict[str, Any] | None = None, *,
+                 options: dict[str, list[tuple[Any, str]]] | None = None,
                  read_only: bool = False, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self.register = register
+        self.options = options or {}
         self.initial = dict(values or register.blank())
         self.read_only = read_only
         self._touched: set[str] = set()
@@ -49,7 +54,7 @@ class RecordForm(VerticalScroll):
 
     # building ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        for f in self.register.fields:
+        for f in self.register.input_fields:
             with Vertical(classes="form-field", id=f"row-{f.key}"):
                 mark = " *" if f.required else (" (*)" if f.required_when else "")
                 yield Label(f"{f.label}{mark}", classes="field-label")
@@ -66,6 +71,17 @@ class RecordForm(VerticalScroll):
         elif f.kind is Kind.CHOICE:
             w = Select([(c, c) for c in f.choices], value=value if value in f.choices else Select.NULL,
                        allow_blank=True, prompt="Choose…", id=wid, compact=True, disabled=disabled)
+        elif f.kind in (Kind.REF, Kind.SCALE):
+            opts = self.options.get(f.key, [])
+            known = {v for v, _ in opts}
+            w = Select([(label, v) for v, label in opts], value=value if value in known else Select.NULL,
+                       allow_blank=True, prompt="Choose…", id=wid, compact=True, disabled=disabled)
+        elif f.kind is Kind.REFS and len(self.options.get(f.key, [])) <= self.MAX_LIST_OPTIONS:
+            chosen = set(value or [])
+            w = SelectionList[str](
+                *[Selection(label, v, v in chosen) for v, label in self.options.get(f.key, [])],
+                id=wid, compact=True, disabled=disabled, classes="field-multi",
+            )
         elif f.kind is Kind.MULTICHOICE:
             chosen = set(value or []) | set(f.always)
             w = SelectionList[str](
@@ -74,9 +90,9 @@ class RecordForm(VerticalScroll):
                 disabled=disabled, classes="field-multi",
             )
         else:
-            placeholder = "YYYY-MM-DD" if f.kind is Kind.DATE else ""
+            placeholder = {Kind.DATE: "YYYY-MM-DD", Kind.REFS: "IDs separated by commas"}.get(f.kind, "")
             w = Input(display(f, value), id=wid, placeholder=placeholder, compact=True,
-                      max_length=10 if f.kind is Kind.DATE else f.limit,
+                      max_length=10 if f.kind is Kind.DATE else 0 if f.kind is Kind.REFS else f.limit,
                       type="integer" if f.kind is Kind.INTEGER else "text", disabled=disabled)
         w.tooltip = f.help or None
         return w
@@ -93,33 +109,41 @@ class RecordForm(VerticalScroll):
         out: dict[str, Any] = {}
         if "id" in self.initial:
             out["id"] = self.initial["id"]
-        for f in self.register.fields:
+        for f in self.register.input_fields:
             w = self.query_one(f"#{_widget_id(f.key)}")
             if isinstance(w, TextArea):
                 out[f.key] = w.text
             elif isinstance(w, Select):
                 out[f.key] = None if w.value is Select.NULL else w.value
             elif isinstance(w, SelectionList):
-                out[f.key] = [c for c in f.choices if c in w.selected]
+                order = list(f.choices) or [v for v, _ in self.options.get(f.key, [])]
+                out[f.key] = [c for c in order if c in w.selected]
             elif isinstance(w, Input):
                 out[f.key] = w.value
         return out
 
     def check(self, *, all_fields: bool = True) -> list[Problem]:
-        """Validate through the declaration and show the messages; returns the problems."""
+        """Validate through the declaration and show the messages; returns the problems.
+
+        These are the field-level checks; the core adds the checks that need the whole
+        assessment when the record is submitted.
+        """
         if all_fields:
-            self._touched.update(self.register.keys)
+            self.mark_all_touched()
         record, problems = self.register.coerce(self.values())
         if not problems:
             problems = self.register.validate(record)
         self.show_problems(problems)
         return problems
 
+    def mark_all_touched(self) -> None:
+        self._touched.update(self.register.keys)
+
     def show_problems(self, problems: list[Problem]) -> None:
         by_field: dict[str, str] = {}
         for p in problems:
             by_field.setdefault(p.field, p.message)
-        for f in self.register.fields:
+        for f in self.register.input_fields:
             message = by_field.get(f.key, "") if f.key in self._touched else ""
             if self._shown.get(f.key, "") == message:
                 continue  # unchanged: no relayout while typing

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from rich.text import Text
 from textual import on
@@ -26,7 +26,7 @@ class RecordTable(Vertical):
         Binding("e", "edit", "Edit", tooltip="Edit the selected record"),
         Binding("d,delete", "delete", "Delete", tooltip="Delete the selected record"),
         Binding("slash", "search", "Search", tooltip="Search every field"),
-        Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
+        Binding("s", "sort", "Sort", show=False, tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the sort order"),
     ]
 
@@ -49,10 +49,18 @@ class RecordTable(Vertical):
     class Delete(Action):
         """The user asked to delete ``record_id``."""
 
-    def __init__(self, register: Register, *, id: str | None = None, classes: str | None = None):
+    def __init__(self, register: Register, *, empty_hint: str = "",
+                 styler: Callable[[str, Any], str] | None = None, id: str | None = None,
+                 classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self.register = register
+        self.styler = styler
+        """Optional ``styler(field_key, value) -> style`` for cells (e.g. risk levels by band)."""
+        self.empty_hint = empty_hint or f"No {register.title} yet: press a to add one."
         self.records: list[dict[str, Any]] = []
+        self.problems: dict[str, int] = {}
+        self.total = 0
+        self.filter_label = ""
         self.sort_key = "id"
         self.sort_reverse = False
         self._columns: list[Field] = []
@@ -63,6 +71,7 @@ class RecordTable(Vertical):
             yield Input(placeholder=f"Search {self.register.title} ( / )",
                         id="search", compact=True)
             yield Static("", id="table-status")
+        yield Static(self.empty_hint, id="table-empty", classes="hint")
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="table")
         yield table
 
@@ -85,7 +94,7 @@ class RecordTable(Vertical):
 
         Width left over goes to the best-ranked column (usually the name).
         """
-        width = max(self.size.width, 40) - ID_WIDTH - 6
+        width = max(self.size.width, 40) - ID_WIDTH - 9
         fits: set[str] = set()
         for f in sorted(self.register.table_fields, key=lambda f: f.table_rank):
             w = self._width(f) + 2
@@ -104,6 +113,7 @@ class RecordTable(Vertical):
         self._columns = chosen
         t = self.table
         t.clear(columns=True)
+        t.add_column("!", key="problems", width=1)
         t.add_column("ID", key="id", width=ID_WIDTH)
         for f in chosen:
             t.add_column(f.table_label or f.label, key=f.key, width=widths[f.key])
@@ -113,8 +123,14 @@ class RecordTable(Vertical):
         return f.table_width or min(f.width, 20)
 
     # data ----------------------------------------------------------------------------------
-    def set_records(self, records: list[dict[str, Any]], select: str | None = None) -> None:
+    def set_records(self, records: list[dict[str, Any]], select: str | None = None, *,
+                    problems: dict[str, int] | None = None, total: int | None = None,
+                    filter_label: str = "") -> None:
+        """Show these records; ``problems`` counts each record's validation problems (marked !)."""
         self.records = list(records)
+        self.problems = problems or {}
+        self.total = len(records) if total is None else total
+        self.filter_label = filter_label
         if self.is_mounted:
             self._fill(select)
 
@@ -140,17 +156,28 @@ class RecordTable(Vertical):
         rows = self._sorted([r for r in self.records if self._matches(r, needle)])
         t.clear()
         for r in rows:
-            t.add_row(str(r.get("id", "")),
-                      *[Text(display(f, r.get(f.key)), no_wrap=True, overflow="ellipsis")
+            rid = str(r.get("id", ""))
+            mark = Text("!", style="bold reverse") if self.problems.get(rid) else Text(" ")
+            t.add_row(mark, rid,
+                      *[Text(display(f, r.get(f.key)), no_wrap=True, overflow="ellipsis",
+                             style=(self.styler(f.key, r.get(f.key)) if self.styler else "") or "")
                         for f in self._columns],
                       key=str(r.get("id", "")))
         if current and current in {str(r.get("id")) for r in rows}:
             t.move_cursor(row=t.get_row_index(current))
         label = "ID" if self.sort_key == "id" else self.register.field(self.sort_key).label
         arrow = "↓" if self.sort_reverse else "↑"
-        shown = f"{len(rows)} of {len(self.records)}" if needle else f"{len(rows)}"
-        self.query_one("#table-status", Static).update(
-            f"{shown} {self.register.title} · sorted by {label} {arrow}")
+        self.query_one("#table-empty").display = not self.records and not needle
+        total = max(self.total, len(self.records))
+        shown = f"{len(rows)} of {total}" if len(rows) != total else f"{len(rows)}"
+        flagged = sum(1 for r in rows if self.problems.get(str(r.get("id"))))
+        parts = [f"{shown} {self.register.title}"]
+        if self.filter_label:
+            parts.append(f"filter: {self.filter_label}")
+        if flagged:
+            parts.append(f"{flagged} with problems (!)")
+        parts.append(f"sorted by {label} {arrow}")
+        self.query_one("#table-status", Static).update(" · ".join(parts))
 
     @property
     def selected_id(self) -> str | None:
@@ -217,6 +244,8 @@ class RecordTable(Vertical):
     @on(DataTable.HeaderSelected, "#table")
     def _header(self, event: DataTable.HeaderSelected) -> None:
         key = str(event.column_key.value)
+        if key == "problems":
+            return
         if key == self.sort_key:
             self.sort_reverse = not self.sort_reverse
         else:

@@ -1,0 +1,166 @@
+"""A register on screen: its table plus add, edit and delete through the record form.
+
+Generic over registers: the declaration says what to show and check; the core functions do
+the work; the view reports each change with a message so the screen can follow up.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+
+from ..core.model import (
+    Context, RecordError, add_record, delete_record, field_options, record_problems, references_to,
+    update_record,
+)
+from ..core.schema import Problem, Register
+from .dialogs import ConfirmDialog, RecordDialog
+from .record_table import RecordTable
+
+
+class RegisterView(Vertical):
+    class Changed(Message):
+        """A record was added, edited or deleted (``record_id`` is None after a delete)."""
+
+        def __init__(self, view: "RegisterView", record_id: str | None, message: str) -> None:
+            super().__init__()
+            self.view = view
+            self.record_id = record_id
+            self.message = message
+
+        @property
+        def control(self) -> "RegisterView":
+            return self.view
+
+    def __init__(self, register: Register, *, empty_hint: str = "",
+                 styler: Callable[[str, Any], str] | None = None, id: str | None = None,
+                 classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.register = register
+        self.empty_hint = empty_hint
+        self.styler = styler
+        self._filter: Callable[[dict[str, Any]], bool] | None = None
+        self._filter_label = ""
+
+    def compose(self) -> ComposeResult:
+        yield RecordTable(self.register, empty_hint=self.empty_hint, styler=self.styler,
+                          id=f"{self.id or self.register.name}-table")
+
+    @property
+    def table(self) -> RecordTable:
+        return self.query_one(RecordTable)
+
+    @property
+    def app_(self) -> Any:
+        return self.app
+
+    def on_mount(self) -> None:
+        self.refresh_records()
+
+    # data ----------------------------------------------------------------------------------
+    def set_filter(self, predicate: Callable[[dict[str, Any]], bool] | None, label: str = "") -> None:
+        self._filter, self._filter_label = predicate, label
+        self.refresh_records()
+
+    def refresh_records(self, select: str | None = None) -> None:
+        session = self.app_.session
+        if session is None:
+            return
+        ctx = Context(session.assessment, self.app_.catalogs)
+        records = session.assessment.records(self.register)
+        shown = [r for r in records if self._filter is None or self._filter(r)]
+        problems = {str(r.get("id")): len(record_problems(self.register, r, ctx)) for r in shown}
+        self.table.set_records(shown, select, problems=problems, total=len(records),
+                               filter_label=self._filter_label)
+
+    def _options(self) -> dict[str, list[tuple[Any, str]]]:
+        session = self.app_.session
+        return field_options(self.register, session.assessment, self.app_.catalogs)
+
+    # actions ------------------------------------------------------------------------------
+    @on(RecordTable.Add)
+    def _add(self, event: RecordTable.Add) -> None:
+        event.stop()
+        self.add(None)
+
+    def add(self, values: dict[str, Any] | None) -> None:
+        """Open the form for a new record, optionally prefilled."""
+        if self.app_.refuse_if_read_only():
+            return
+        session = self.app_.session
+        added: dict[str, str] = {}
+
+        def submit(form_values: dict[str, Any]) -> list[Problem]:
+            try:
+                added["id"] = add_record(session.assessment, self.register, form_values,
+                                         self.app_.catalogs)["id"]
+            except RecordError as exc:
+                return exc.problems
+            return []
+
+        def done(result: dict[str, Any] | None) -> None:
+            if result is not None and added:
+                self._changed(added["id"], f"Added {added['id']}.")
+
+        self.app.push_screen(RecordDialog(self.register, values, submit,
+                                          title=f"New {self.register.item}", options=self._options()), done)
+
+    @on(RecordTable.Edit)
+    def _edit(self, event: RecordTable.Edit) -> None:
+        event.stop()
+        session = self.app_.session
+        record = session.assessment.find(self.register, event.record_id or "")
+        if record is None:
+            return
+        rid = str(record["id"])
+
+        def submit(form_values: dict[str, Any]) -> list[Problem]:
+            try:
+                update_record(session.assessment, self.register, rid, form_values, self.app_.catalogs)
+            except RecordError as exc:
+                return exc.problems
+            return []
+
+        def done(result: dict[str, Any] | None) -> None:
+            if result is not None:
+                self._changed(rid, f"Saved {rid}.")
+
+        verb = "View" if session.read_only else "Edit"
+        name = record.get(self.register.title_field, "")
+        dialog = RecordDialog(self.register, dict(record), submit, title=f"{verb} {rid} · {name}",
+                              read_only=session.read_only, options=self._options())
+        self.app.push_screen(dialog, done)
+        if not session.read_only:
+            # show the stored record's problems (e.g. a suggestion still to be rated) at once
+            problems = record_problems(self.register, record, Context(session.assessment, self.app_.catalogs))
+            if problems:
+                self.call_after_refresh(lambda: dialog.show_problems(problems))
+
+    @on(RecordTable.Delete)
+    def _delete(self, event: RecordTable.Delete) -> None:
+        event.stop()
+        if self.app_.refuse_if_read_only():
+            return
+        session = self.app_.session
+        rid = event.record_id or ""
+        record = session.assessment.find(self.register, rid) or {}
+        users = sorted({str(r.get("id")) for _, r, _ in references_to(session.assessment, self.register, rid)})
+        named = (f" It is named by {', '.join(users)}; it will be removed from them." if users else "")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                delete_record(session.assessment, self.register, rid)
+                self._changed(None, f"Deleted {rid}. Its ID will not be reused.")
+
+        self.app.push_screen(ConfirmDialog(
+            f"Delete {rid}?",
+            f"{rid} {record.get(self.register.title_field, '')} will be removed from the "
+            f"{self.register.title} register.{named} Its ID will not be reused.", yes="Delete"), done)
+
+    def _changed(self, record_id: str | None, message: str) -> None:
+        self.refresh_records(record_id)
+        self.post_message(self.Changed(self, record_id, message))
