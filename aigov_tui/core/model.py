@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import scoring
-from .registers import ID_PREFIXES, PROFILE, REGISTERS
+from .registers import PROFILE, REGISTERS, TABLES
 from .schema import Kind, Problem, Register, is_blank
 
 SCHEMA_VERSION = 1
@@ -30,7 +30,7 @@ class Assessment:
 
     profile: dict[str, Any] = field(default_factory=PROFILE.blank)
     registers: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {name: [] for name in ID_PREFIXES}
+        default_factory=lambda: {name: [] for name in TABLES}
     )
     counters: dict[str, int] = field(default_factory=dict)
     scope: dict[str, Any] = field(default_factory=lambda: {"addendum": "", "edited": False})
@@ -112,11 +112,18 @@ class Context:
 
 
 CATALOG_REFS = {"threats": "AI threat", "iso27001": "ISO 27001 Annex A control",
-                "iso42001": "ISO 42001 Annex A control"}
+                "iso42001": "ISO 42001 Annex A control",
+                "soa": "control in this Statement of Applicability"}
 
 
 def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[str, str] | None:
     """The IDs a reference field may hold, with a label each; None when the catalog isn't loaded."""
+    if ref == "soa":
+        if catalogs is None:
+            return None
+        from .soa import controls_in_scope  # the SoA needs the catalogs and this module
+
+        return {c["id"]: f"{c['id']} {c['title']}" for c in controls_in_scope(assessment, catalogs)}
     if ref in REGISTERS:
         register = REGISTERS[ref]
         return {str(r.get("id")): f"{r.get('id')} {r.get(register.title_field) or ''}".strip()
@@ -315,4 +322,8 @@ def validate_assessment(assessment: Assessment, catalogs: Any = None) -> list[Pr
                 problems.append(Problem(register.title, rid, "id", f"{rid} is used twice."))
             seen.add(rid)
             problems.extend(record_problems(register, record, ctx))
+    if catalogs is not None:
+        from .soa import soa_problems
+
+        problems.extend(soa_problems(assessment, catalogs))
     return problems

@@ -24,7 +24,11 @@ ID_PREFIXES: dict[str, str] = {
     "findings": "F",
     "vendors": "V",
     "incidents": "INC",
+    "custom_controls": "AIC",
 }
+KEYED_TABLES = ("soa", "clauses")
+"""Registers keyed by catalog entries rather than by issued IDs."""
+TABLES = (*ID_PREFIXES, *KEYED_TABLES)
 
 YES_NO = ("Yes", "No")
 
@@ -277,5 +281,125 @@ RISKS = Register(
     ),
 )
 
-REGISTERS: dict[str, Register] = {r.name: r for r in (AI_SYSTEMS, ASSETS, RISKS)}
+# --- Step 4: controls, Statement of Applicability, evidence ---------------------------------
+CUSTOM_CONTROLS = Register(
+    name="custom_controls",
+    title="Custom AI controls",
+    item="custom AI control",
+    id_prefix=ID_PREFIXES["custom_controls"],
+    sheet="Custom Controls",
+    id_header="Control ID",
+    title_field="title",
+    fields=(
+        Field("title", "Title", required=True, width=36, table_width=30, table_rank=1),
+        Field("objective", "Objective", Kind.LONGTEXT, required=True, width=50, in_table=False,
+              help="What the control achieves, in one or two sentences."),
+        Field("mapped_27001", "Builds on ISO 27001 controls", Kind.REFS, ref="iso27001", width=24,
+              table_width=20, table_rank=2, help="Annex A IDs separated by commas, e.g. A.8.16."),
+        Field("source", "Source", width=24, table_width=16, table_rank=3,
+              help="Where it comes from, e.g. 'EU AI Act Art. 14', 'NIST AI RMF MANAGE 2.3', 'internal'."),
+    ),
+)
+
+SOA_APPLICABLE = ("Yes", "No", "Undecided")
+SOA_REASONS = ("Risk treatment", "Legal or regulatory", "Contractual",
+               "Business requirement or best practice")
+SOA_STATUS = ("Not implemented", "Planned", "Partially implemented", "Implemented")
+
+SOA = Register(
+    name="soa",
+    title="Statement of Applicability",
+    item="SoA row",
+    id_prefix="",
+    sheet="SoA",
+    id_header="Control ID",
+    title_field="title",
+    keyed=True,
+    fields=(
+        Field("framework", "Framework", derived=True, width=16, table_width=6, table_rank=8,
+              table_label="Fw"),
+        Field("title", "Control title", derived=True, width=36, table_width=26, table_rank=1,
+              table_label="Control"),
+        Field("theme", "Theme", derived=True, width=14, in_table=False),
+        Field("ai_relevance", "AI relevance", derived=True, width=10, table_width=6, table_rank=6,
+              table_label="AI"),
+        Field("applicable", "Applicable", Kind.CHOICE, SOA_APPLICABLE, width=11, table_width=5,
+              table_rank=2, table_label="Appl.",
+              help="Undecided until you decide; a control a risk relies on counts as applicable."),
+        Field("reasons", "Reasons for inclusion", Kind.MULTICHOICE, SOA_REASONS, width=28,
+              in_table=False),
+        Field("justification_inclusion", "Justification for inclusion", Kind.LONGTEXT, width=44,
+              in_table=False, required_when=RequiredWhen("applicable", ("Yes",))),
+        Field("justification_exclusion", "Justification for exclusion", Kind.LONGTEXT, width=44,
+              in_table=False, required_when=RequiredWhen("applicable", ("No",))),
+        Field("status", "Implementation status", Kind.CHOICE, SOA_STATUS, width=20, table_width=12,
+              table_rank=3, table_label="Status"),
+        Field("how", "How it is implemented", Kind.LONGTEXT, width=44, in_table=False),
+        Field("ai_extension", "How it is extended to AI", Kind.LONGTEXT, width=50, in_table=False,
+              help="Prefilled from the catalog's AI guidance; edit it to say what you actually do."),
+        Field("owner", "Control owner", width=20, table_width=12, table_rank=7, table_label="Owner"),
+        Field("target_date", "Target date", Kind.DATE, width=12, in_table=False),
+        Field("policy_refs", "Policy and procedure references", width=28, in_table=False,
+              help="Document IDs or titles, e.g. ISMS-POL-01; separated by commas."),
+        Field("evidence_refs", "Evidence", Kind.REFS, ref="evidence", width=20, table_width=10,
+              table_rank=5, table_label="Evidence"),
+        Field("linked_risks", "Linked risks", Kind.REFS, derived=True, width=20, table_width=10,
+              table_rank=4, table_label="Risks"),
+    ),
+)
+
+CLAUSE_STATUS = ("Not addressed", "Partially addressed", "Addressed")
+CLAUSES = Register(
+    name="clauses",
+    title="Mandatory clauses",
+    item="clause",
+    id_prefix="",
+    sheet="Mandatory Clauses",
+    id_header="Clause",
+    title_field="title",
+    keyed=True,
+    fields=(
+        Field("title", "Title", derived=True, width=40, table_width=30, table_rank=1),
+        Field("status", "Status", Kind.CHOICE, CLAUSE_STATUS, width=18, table_width=12, table_rank=2),
+        Field("ai_update", "What changes for AI", Kind.LONGTEXT, width=50, in_table=False,
+              help="Prefilled from the catalog; say what the ISMS now does."),
+        Field("references", "Documents and evidence", width=30, table_width=20, table_rank=3,
+              table_label="References"),
+        Field("owner", "Owner", width=18, table_width=12, table_rank=4),
+    ),
+)
+
+EVIDENCE_TYPES = ("Policy", "Procedure", "Record", "Configuration", "Screenshot", "Log",
+                  "Test report", "Interview note", "Certificate")
+EVIDENCE = Register(
+    name="evidence",
+    title="Evidence",
+    item="evidence item",
+    id_prefix=ID_PREFIXES["evidence"],
+    sheet="Evidence Register",
+    id_header="Evidence ID",
+    title_field="title",
+    fields=(
+        Field("title", "Title", required=True, width=32, table_width=24, table_rank=1),
+        Field("type", "Type", Kind.CHOICE, EVIDENCE_TYPES, required=True, width=16, table_width=12,
+              table_rank=3),
+        Field("location", "Location (file path or URL)", required=True, width=40, table_width=20,
+              table_rank=6, table_label="Location", max_length=1000,
+              help="A local file is hashed (SHA-256) so a later change is noticed; or a URL."),
+        Field("sha256", "SHA-256", derived=True, width=20, in_table=False),
+        Field("size", "Size (bytes)", Kind.INTEGER, derived=True, width=12, in_table=False),
+        Field("collected_by", "Collected by", width=18, in_table=False),
+        Field("collected_on", "Collected on", Kind.DATE, width=12, in_table=False),
+        Field("valid_until", "Valid until", Kind.DATE, width=12, table_width=10, table_rank=4,
+              table_label="Valid to"),
+        Field("controls", "Controls", Kind.REFS, ref="soa", width=24, table_width=14, table_rank=2,
+              help="SoA control IDs, e.g. A.8.24, 42001:A.6.2.4, AIC-001."),
+        Field("risks", "Risks", Kind.REFS, ref="risks", width=14, table_width=10, table_rank=5),
+        Field("notes", "Notes", Kind.LONGTEXT, width=40, in_table=False),
+    ),
+)
+
+REGISTERS: dict[str, Register] = {r.name: r for r in (AI_SYSTEMS, ASSETS, RISKS, CUSTOM_CONTROLS, EVIDENCE)}
+"""Registers with issued IDs, by table name. Later steps add theirs here."""
+KEYED_REGISTERS: dict[str, Register] = {r.name: r for r in (SOA, CLAUSES)}
 """Registers with a declaration, by table name. Later steps add theirs here."""

@@ -141,6 +141,9 @@ class Register:
     fields: tuple[Field, ...]
     singleton: bool = False
     """A singleton register holds one record without an ID (e.g. the organisation profile)."""
+    keyed: bool = False
+    """A keyed register holds one record per catalog entry, its ID being that entry's key
+    (the SoA: one row per control; mandatory clauses: one row per clause)."""
     rules: tuple[Any, ...] = ()
     """Cross-field rules needing the assessment: ``rule(record, context) -> [(field, message)]``."""
     derive: Any = None

@@ -31,7 +31,7 @@ from typing import Any, Callable
 from tinydb import Storage, TinyDB
 
 from .model import SCHEMA_VERSION, Assessment, now_iso
-from .registers import ID_PREFIXES
+from .registers import TABLES
 
 SUFFIX = ".aigov.json"
 FILE_MODE = 0o600
@@ -171,7 +171,7 @@ def from_document(doc: Any, path: Path) -> Assessment:
     for name, table in doc.items():
         if name in SINGLE_TABLES:
             continue
-        if name not in ID_PREFIXES:
+        if name not in TABLES:
             a.extra[name] = table
             continue
         if not isinstance(table, dict):

@@ -1,0 +1,371 @@
+"""Step 4: the Statement of Applicability, custom AI controls, mandatory clauses and evidence.
+
+The SoA has one row per ISO 27001 Annex A control, per ISO 42001 Annex A control when ISO
+42001 is in scope, and per custom AI control. What the user decides is stored per control
+key (``A.5.15``, ``42001:A.6.2.4``, ``AIC-001``); what follows from other records is derived
+each time, never typed twice:
+
+* a control named as a planned control by a risk is applicable, with "Risk treatment" among
+  its reasons and those risk IDs shown (unless the user recorded "No", which is then a gap);
+* the catalog's AI guidance prefills "how it is extended to AI".
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from .model import Assessment, Context, RecordError, natural_key, record_problems, touch
+from .registers import CLAUSES, CUSTOM_CONTROLS, EVIDENCE, RISKS, SOA
+from .schema import Problem
+
+FW_27001 = "ISO/IEC 27001:2022"
+FW_42001 = "ISO/IEC 42001:2023"
+FW_CUSTOM = "Custom AI control"
+PREFIX_42001 = "42001:"
+SHORT = {FW_27001: "27001", FW_42001: "42001", FW_CUSTOM: "Custom"}
+
+
+def key_42001(control_id: str) -> str:
+    return f"{PREFIX_42001}{control_id}"
+
+
+def framework_of(key: str) -> str:
+    if key.startswith(PREFIX_42001):
+        return FW_42001
+    if key.startswith(f"{CUSTOM_CONTROLS.id_prefix}-"):
+        return FW_CUSTOM
+    return FW_27001
+
+
+def includes_42001(assessment: Assessment) -> bool:
+    return FW_42001 in (assessment.profile.get("frameworks") or [])
+
+
+def controls_in_scope(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
+    """Every control the SoA covers, in the order an auditor reads them."""
+    out: list[dict[str, Any]] = []
+    for cid, c in catalogs.iso27001.items():
+        out.append({"id": cid, "framework": FW_27001, "title": c.get("title", ""),
+                    "theme": c.get("theme", ""), "ai_relevance": c.get("ai_relevance", ""),
+                    "guidance": c.get("ai_guidance", "")})
+    if includes_42001(assessment):
+        for cid, c in catalogs.iso42001.items():
+            objective = catalogs.objectives.get("iso42001_2023", {}).get(c.get("objective", ""), {})
+            out.append({"id": key_42001(cid), "framework": FW_42001, "title": c.get("title", ""),
+                        "theme": objective.get("title", c.get("objective", "")),
+                        "ai_relevance": c.get("ai_relevance", "high"),
+                        "guidance": c.get("ai_guidance") or c.get("guidance", "")})
+    for c in sorted(assessment.records(CUSTOM_CONTROLS), key=lambda r: natural_key(str(r.get("id")))):
+        out.append({"id": str(c["id"]), "framework": FW_CUSTOM, "title": c.get("title", ""),
+                    "theme": "AI", "ai_relevance": "high", "guidance": c.get("objective", "")})
+    return out
+
+
+def risk_links(assessment: Assessment) -> dict[str, list[str]]:
+    """SoA key -> the risks naming it as a planned control."""
+    links: dict[str, list[str]] = {}
+    for r in assessment.records(RISKS):
+        rid = str(r.get("id"))
+        keys = list(r.get("planned_27001") or []) + [key_42001(c) for c in r.get("planned_42001") or []]
+        for key in keys:
+            links.setdefault(key, [])
+            if rid not in links[key]:
+                links[key].append(rid)
+    return {k: sorted(v, key=natural_key) for k, v in links.items()}
+
+
+def stored_row(assessment: Assessment, key: str) -> dict[str, Any] | None:
+    return assessment.find(SOA, key)
+
+
+def soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
+    """The full SoA: stored decisions merged with what is derived from catalogs and risks."""
+    links = risk_links(assessment)
+    rows = []
+    for c in controls_in_scope(assessment, catalogs):
+        stored = stored_row(assessment, c["id"]) or {}
+        row = {f.key: stored.get(f.key, f.empty_value()) for f in SOA.input_fields}
+        row.update(id=c["id"], framework=SHORT[c["framework"]], title=c["title"], theme=c["theme"],
+                   ai_relevance=c["ai_relevance"], linked_risks=links.get(c["id"], []))
+        if not row.get("ai_extension"):
+            row["ai_extension"] = " ".join(str(c["guidance"] or "").split())
+        linked = row["linked_risks"]
+        if linked:
+            if row.get("applicable") in (None, "", "Undecided"):
+                row["applicable"] = "Yes"
+            reasons = list(row.get("reasons") or [])
+            if "Risk treatment" not in reasons:
+                row["reasons"] = ["Risk treatment", *reasons]
+            if row["applicable"] == "Yes" and not row.get("justification_inclusion"):
+                row["justification_inclusion"] = f"Selected to treat {', '.join(linked)}."
+        elif not row.get("applicable"):
+            row["applicable"] = "Undecided"
+        rows.append(row)
+    return rows
+
+
+def row(assessment: Assessment, catalogs: Any, key: str) -> dict[str, Any]:
+    for r in soa_rows(assessment, catalogs):
+        if r["id"] == key:
+            return r
+    raise KeyError(f"{key} is not a control in this Statement of Applicability")
+
+
+def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate and store the user's decisions for one control. Raises RecordError."""
+    if key not in {c["id"] for c in controls_in_scope(assessment, catalogs)}:
+        raise KeyError(f"{key} is not a control in this Statement of Applicability")
+    merged = {**row(assessment, catalogs, key), **{k: v for k, v in values.items() if k != "id"}}
+    record, problems = SOA.coerce({**merged, "id": key})
+    if not problems:
+        problems = SOA.validate(record) + _evidence_problems(assessment, key, record)
+    if problems:
+        raise RecordError(problems)
+    stored = {"id": key, **{f.key: record.get(f.key) for f in SOA.input_fields}}
+    # derived reasons are not stored: a risk that goes away takes "Risk treatment" with it
+    if "Risk treatment" in (stored.get("reasons") or []) and key not in risk_links(assessment):
+        stored["reasons"] = [r for r in stored["reasons"] if r != "Risk treatment"]
+    existing = stored_row(assessment, key)
+    if existing is None:
+        assessment.records(SOA).append(stored)
+    else:
+        existing.clear()
+        existing.update(stored)
+    touch(assessment)
+    return row(assessment, catalogs, key)
+
+
+def _evidence_problems(assessment: Assessment, key: str, record: dict[str, Any]) -> list[Problem]:
+    known = {str(e.get("id")) for e in assessment.records(EVIDENCE)}
+    unknown = [e for e in record.get("evidence_refs") or [] if e not in known]
+    if unknown:
+        return [Problem(SOA.title, key, "evidence_refs",
+                        f"Evidence: {', '.join(unknown)} is not in the evidence register.")]
+    return []
+
+
+def bulk_update(assessment: Assessment, catalogs: Any, keys: Iterable[str],
+                values: dict[str, Any]) -> tuple[list[str], list[Problem]]:
+    """Apply the same decision to several controls (e.g. physical controls not applicable for a
+    cloud-only AI estate). Rows that would become invalid are left unchanged and reported."""
+    done, problems = [], []
+    for key in keys:
+        try:
+            update_row(assessment, catalogs, key, values)
+            done.append(key)
+        except RecordError as exc:
+            problems.extend(exc.problems)
+    return done, problems
+
+
+# --- gaps ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Gap:
+    kind: str
+    ref: str
+    message: str
+
+
+GAP_KINDS = (
+    "Applicable without justification",
+    "Excluded without justification",
+    "Implemented without evidence",
+    "Risk without a control",
+    "Excluded but relied on by a risk",
+    "Undecided",
+)
+
+
+def gaps(assessment: Assessment, catalogs: Any, today: _dt.date | None = None) -> list[Gap]:
+    """What an auditor would query, one line each."""
+    out: list[Gap] = []
+    for r in soa_rows(assessment, catalogs):
+        key = r["id"]
+        if r["applicable"] == "Yes" and not r.get("justification_inclusion"):
+            out.append(Gap(GAP_KINDS[0], key, f"{key} is applicable but has no justification for inclusion."))
+        if r["applicable"] == "No" and not r.get("justification_exclusion"):
+            out.append(Gap(GAP_KINDS[1], key, f"{key} is excluded but has no justification for exclusion."))
+        if r.get("status") == "Implemented" and not r.get("evidence_refs"):
+            out.append(Gap(GAP_KINDS[2], key, f"{key} is marked implemented but no evidence is linked."))
+        if r["applicable"] == "No" and r["linked_risks"]:
+            out.append(Gap(GAP_KINDS[4], key, f"{key} is marked not applicable, but "
+                                              f"{', '.join(r['linked_risks'])} rely on it."))
+        if r["applicable"] == "Undecided":
+            out.append(Gap(GAP_KINDS[5], key, f"{key} has no applicability decision yet."))
+    for risk in sorted(assessment.records(RISKS), key=lambda x: natural_key(str(x.get("id")))):
+        if risk.get("treatment") in ("Modify", "Share") and not (risk.get("planned_27001") or risk.get("planned_42001")):
+            out.append(Gap(GAP_KINDS[3], str(risk.get("id")),
+                           f"{risk.get('id')} ({risk.get('treatment')}) names no control."))
+    return out
+
+
+def unlinked(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    """Controls that a change left with no risk naming them (to tell the user)."""
+    return sorted((k for k in before if k not in after), key=natural_key)
+
+
+# --- the mapping in context ----------------------------------------------------------------------
+def mapping_in_context(assessment: Assessment, catalogs: Any, key: str) -> list[dict[str, str]]:
+    """For a 27001 control: the 42001 controls and threats that map to it, with their current
+    SoA state. For a 42001 control: the 27001 controls and clauses it builds on."""
+    rows = {r["id"]: r for r in soa_rows(assessment, catalogs)}
+
+    def state(k: str) -> str:
+        r = rows.get(k)
+        if r is None:
+            return "not in scope"
+        return f"{r['applicable']}" + (f", {r['status']}" if r.get("status") else "")
+
+    out: list[dict[str, str]] = []
+    if framework_of(key) == FW_27001:
+        for m in catalogs.mappings:
+            for t in m.get("maps_to") or []:
+                if t["id"] == key:
+                    k = key_42001(m["control"])
+                    out.append({"ref": k, "title": catalogs.iso42001.get(m["control"], {}).get("title", ""),
+                                "relationship": t["relationship"], "note": t["rationale"], "state": state(k)})
+        for tid, t in catalogs.threats.items():
+            if key in (t.get("controls_27001") or []):
+                out.append({"ref": tid, "title": t.get("title", ""), "relationship": "threat",
+                            "note": t.get("category", "").replace("_", " "), "state": ""})
+    elif framework_of(key) == FW_42001:
+        cid = key[len(PREFIX_42001):]
+        m = next((m for m in catalogs.mappings if m["control"] == cid), None)
+        for t in (m or {}).get("maps_to") or []:
+            title = (catalogs.iso27001.get(t["id"]) or catalogs.clauses.get(t["id"]) or {}).get("title", "")
+            out.append({"ref": t["id"], "title": title, "relationship": t["relationship"],
+                        "note": t["rationale"], "state": state(t["id"]) if t["id"] in rows else "clause"})
+        if m is not None and "none" in m:
+            out.append({"ref": "—", "title": "No ISO 27001 counterpart", "relationship": "new",
+                        "note": " ".join(str(m["none"]).split()), "state": ""})
+    else:
+        custom = assessment.find(CUSTOM_CONTROLS, key) or {}
+        for cid in custom.get("mapped_27001") or []:
+            out.append({"ref": cid, "title": catalogs.iso27001.get(cid, {}).get("title", ""),
+                        "relationship": "builds on", "note": "", "state": state(cid)})
+    return out
+
+
+# --- mandatory clauses ---------------------------------------------------------------------------
+def clause_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
+    rows = []
+    for cid, c in catalogs.clauses.items():
+        stored = assessment.find(CLAUSES, cid) or {}
+        r = {f.key: stored.get(f.key, f.empty_value()) for f in CLAUSES.input_fields}
+        r.update(id=cid, title=c.get("title", ""))
+        if not r.get("ai_update"):
+            r["ai_update"] = " ".join(str(c.get("ai_note") or "").split())
+        if not r.get("status"):
+            r["status"] = "Not addressed"
+        rows.append(r)
+    return rows
+
+
+def update_clause(assessment: Assessment, catalogs: Any, cid: str, values: dict[str, Any]) -> dict[str, Any]:
+    if cid not in catalogs.clauses:
+        raise KeyError(f"{cid} is not an ISO 27001 clause")
+    record, problems = CLAUSES.coerce({**values, "id": cid})
+    problems = problems or CLAUSES.validate(record)
+    if problems:
+        raise RecordError(problems)
+    stored = {"id": cid, **{f.key: record.get(f.key) for f in CLAUSES.input_fields}}
+    existing = assessment.find(CLAUSES, cid)
+    if existing is None:
+        assessment.records(CLAUSES).append(stored)
+    else:
+        existing.clear()
+        existing.update(stored)
+    touch(assessment)
+    return stored
+
+
+# --- evidence ------------------------------------------------------------------------------------
+HASH_LIMIT = 2 * 1024 ** 3
+
+
+def is_url(location: str) -> bool:
+    return location.strip().lower().startswith(("http://", "https://", "sharepoint:", "file://"))
+
+
+def hash_file(location: str, base: Path | None = None) -> tuple[str, int]:
+    """SHA-256 and size of a local evidence file. Raises OSError naming the problem."""
+    path = Path(location).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a file")
+    size = path.stat().st_size
+    if size > HASH_LIMIT:
+        raise OSError(f"{path} is larger than {HASH_LIMIT // 1024 ** 3} GiB; record a hash by hand")
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest(), size
+
+
+def record_hash(assessment: Assessment, evidence_id: str, base: Path | None = None) -> str:
+    """Hash a local evidence file into its record. Returns '' or a message saying why not."""
+    ev = assessment.find(EVIDENCE, evidence_id)
+    if ev is None:
+        raise KeyError(f"{evidence_id} is not in the evidence register")
+    location = str(ev.get("location") or "")
+    if not location or is_url(location):
+        ev["sha256"], ev["size"] = None, None
+        return ""
+    try:
+        ev["sha256"], ev["size"] = hash_file(location, base)
+    except OSError as exc:
+        return f"{evidence_id}: {exc.strerror or exc}" if getattr(exc, "strerror", None) else f"{evidence_id}: {exc}"
+    touch(assessment)
+    return ""
+
+
+def evidence_flags(assessment: Assessment, today: _dt.date, base: Path | None = None,
+                   check_files: bool = True) -> dict[str, list[str]]:
+    """Evidence ID -> what is wrong: expired, file missing, file changed since it was hashed."""
+    flags: dict[str, list[str]] = {}
+    for ev in assessment.records(EVIDENCE):
+        eid, out = str(ev.get("id")), []
+        until = ev.get("valid_until")
+        try:
+            if until and _dt.date.fromisoformat(str(until)) < today:
+                out.append(f"expired on {until}")
+        except ValueError:
+            pass
+        location = str(ev.get("location") or "")
+        if check_files and location and not is_url(location):
+            path = Path(location).expanduser()
+            if not path.is_absolute() and base is not None:
+                path = base / path
+            if not path.exists():
+                out.append("file missing")
+            elif ev.get("sha256"):
+                try:
+                    digest, _ = hash_file(str(path))
+                except OSError:
+                    out.append("file unreadable")
+                else:
+                    if digest != ev["sha256"]:
+                        out.append("file changed since it was recorded")
+        if out:
+            flags[eid] = out
+    return flags
+
+
+def soa_problems(assessment: Assessment, catalogs: Any) -> list[Problem]:
+    """Validation of the stored SoA decisions (for validate_assessment)."""
+    ctx = Context(assessment, catalogs)
+    rows = {r["id"]: r for r in soa_rows(assessment, catalogs)}
+    problems = []
+    for stored in assessment.records(SOA):
+        key = str(stored.get("id"))
+        if key not in rows:
+            problems.append(Problem(SOA.title, key, "id", f"{key} is not a control in this Statement of Applicability."))
+            continue
+        problems.extend(record_problems(SOA, rows[key], ctx))
+    return problems
