@@ -15,7 +15,7 @@ from typing import Sequence
 from . import __version__
 from .core.catalogs import CatalogError, Catalogs, load_catalogs
 from .core.demo import build_demo
-from .core.export import ExportError, export_workbook
+from .core.export import ONLY_CHOICES, ExportError, export_workbook
 from .core.model import validate_assessment
 from .core.paths import default_export_dir
 from .core.store import SUFFIX, Store, StoreError, load_read_only
@@ -37,7 +37,8 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(
             prog="aigov", parents=[common],
             description="Terminal workbench for extending an ISO/IEC 27001 ISMS to AI systems.",
-            epilog="Commands: aigov demo FILE [--force] [--open] · aigov export FILE [--out DIR] · "
+            epilog="Commands: aigov demo FILE [--force] [--open] · "
+                   "aigov export FILE [--out DIR] [--only soa] · "
                    "aigov validate FILE. Run 'aigov COMMAND --help' for details.",
         )
         p.add_argument("file", nargs="?", metavar="FILE",
@@ -54,6 +55,10 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
     elif command == "export":
         p.description = "Write the assessment workbook (.xlsx) and print its path."
         p.add_argument("--out", metavar="DIR", help="folder for the workbook (default: ./exports)")
+        p.add_argument("--only", choices=list(ONLY_CHOICES),
+                       help="write only one part as a workbook of its own: 'soa' gives the "
+                            "stand-alone Statement of Applicability (Cover, SoA, Mandatory "
+                            "Clauses, Control Mapping, Gaps)")
     else:
         p.description = "Report every problem in an assessment; exit 1 if there are any."
     return p
@@ -90,7 +95,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace, catalogs: Catalogs | None = None) -> int:
     assessment = load_read_only(args.file)
     out = Path(args.out) if args.out else default_export_dir()
-    path = export_workbook(assessment, out, catalogs=catalogs)
+    path = export_workbook(assessment, out, catalogs=catalogs, only=args.only)
     print(path)
     return EXIT_OK
 

@@ -137,7 +137,8 @@ def test_workbook_name_is_a_safe_slug_even_for_hostile_organisation_names():
 def test_sheets_are_in_step_order_with_a_hidden_lists_sheet_last(demo_book):
     _, _, wb = demo_book
     visible = ["Cover", "Scope", "AI Systems", "AI Assets", "Risk Method", "Risk Register",
-               "Heatmap"]
+               "Heatmap", "SoA", "Mandatory Clauses", "Control Mapping", "Evidence Register",
+               "Gaps"]
     assert wb.sheetnames == visible + ["Lists"]
     states = {ws.title: ws.sheet_state for ws in wb.worksheets}
     assert states == {**{name: "visible" for name in visible}, "Lists": "hidden"}

@@ -35,7 +35,8 @@ from aigov_tui.core.xlsx import (
 
 TODAY = dt.date(2026, 11, 30)
 SHEET_ORDER = ["Cover", "Scope", "AI Systems", "AI Assets", "Risk Method", "Risk Register",
-               "Heatmap", "Lists"]
+               "Heatmap", "SoA", "Mandatory Clauses", "Control Mapping", "Evidence Register",
+               "Gaps", "Lists"]
 _LIST_REF = re.compile(r"^(?:'Lists'|Lists)!\$([A-Z]+)\$2:\$\1\$(\d+)$")
 
 

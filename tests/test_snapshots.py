@@ -98,3 +98,15 @@ def test_step3_risk_method(snap_compare, risk_file: Path, size: tuple[int, int])
 def test_step3_risk_form(snap_compare, risk_file: Path, size: tuple[int, int]) -> None:
     """A suggested risk opened for rating: its remaining problems shown at once."""
     assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before("3", "down", "down", "e"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step4_soa(snap_compare, risk_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before("4"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step4_soa_row_form(snap_compare, risk_file: Path, size: tuple[int, int]) -> None:
+    """A.5.15 is named by a risk: applicable, with risk treatment and the derived justification."""
+    keys = ["4", "slash", "A", ".", "5", ".", "1", "5", "enter", "e"]
+    assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before(*keys))

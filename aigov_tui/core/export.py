@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+import functools
 import re
 from pathlib import Path
 from typing import Any, Iterable
 
 from openpyxl.styles import Alignment
 
-from . import scoring
+from . import scoring, soa
 from .model import Assessment, natural_key, ref_options
-from .registers import AI_SYSTEMS, ASSETS, PROFILE, RISKS
+from .registers import (AI_SYSTEMS, ASSETS, CLAUSE_STATUS, CLAUSES, EVIDENCE, PROFILE, RISKS,
+                        SOA, SOA_APPLICABLE, SOA_STATUS)
 from .schema import Field, Kind, Register
 from .xlsx import Column, DocumentControl, Highlight, WorkbookWriter, paint, set_text
 
 WORKBOOK_FORMAT_VERSION = "1"
+ONLY_CHOICES = ("soa",)
+"""Parts of the assessment that can be exported as a workbook of their own."""
 
 
 class ExportError(Exception):
@@ -295,6 +300,219 @@ def add_heatmap(writer: WorkbookWriter, assessment: Assessment) -> None:
         writer.write_note(ws, r, 1, "No risk is rated yet.")
 
 
+# -- Step 4: Statement of Applicability, clauses, mapping, evidence, gaps ---------------------
+SOA_SHEET = SOA.sheet
+CLAUSES_SHEET = CLAUSES.sheet
+MAPPING_SHEET = "Control Mapping"
+EVIDENCE_SHEET = EVIDENCE.sheet
+GAPS_SHEET = "Gaps"
+
+FRAMEWORK_NAMES = {short: full for full, short in soa.SHORT.items()}
+"""The SoA's short framework codes ('27001', '42001', 'Custom') -> the names an auditor reads."""
+
+APPLICABLE_HIGHLIGHTS = tuple(Highlight(c, equals=v) for v, c in
+                              zip(SOA_APPLICABLE, ("green", "grey", "yellow")))
+STATUS_HIGHLIGHTS = tuple(Highlight(c, equals=v) for v, c in
+                          zip(SOA_STATUS, ("red", "orange", "yellow", "green")))
+CLAUSE_HIGHLIGHTS = tuple(Highlight(c, equals=v) for v, c in
+                          zip(CLAUSE_STATUS, ("red", "yellow", "green")))
+FLAG_HIGHLIGHTS = (Highlight("orange", not_blank=True),)
+
+
+def _with(column: Column, **changes: Any) -> Column:
+    return dataclasses.replace(column, **changes)
+
+
+def soa_columns() -> list[Column]:
+    """The SoA sheet's columns from the SOA declaration: the framework written out in full on
+    every row, drop-downs and colours on applicability and implementation status."""
+    out = []
+    for col in register_columns(SOA):
+        if col.header == SOA.field("framework").export_header:
+            col = _with(col, width=20, get=lambda r: FRAMEWORK_NAMES.get(
+                str(r.get("framework") or ""), r.get("framework")))
+        elif col.header == SOA.field("ai_relevance").export_header:
+            col = _with(col, get=lambda r: str(r.get("ai_relevance") or "").capitalize())
+        elif col.header == SOA.field("applicable").export_header:
+            col = _with(col, highlights=APPLICABLE_HIGHLIGHTS,
+                        prompt="Yes: the control is needed (give the justification for "
+                               "inclusion). No: excluded (give the justification for "
+                               "exclusion). Undecided: not decided yet.")
+        elif col.header == SOA.field("status").export_header:
+            col = _with(col, highlights=STATUS_HIGHLIGHTS)
+        out.append(col)
+    return out
+
+
+def clause_columns() -> list[Column]:
+    return [_with(c, highlights=CLAUSE_HIGHLIGHTS) if c.header == CLAUSES.field("status").export_header
+            else c for c in register_columns(CLAUSES)]
+
+
+MAPPING_COLUMNS = [
+    Column("AI control (ISO 42001 or custom)", lambda r: r["control"], 16),
+    Column("AI control title", lambda r: r["control_title"], 32),
+    Column("Relationship", lambda r: r["relationship"], 14),
+    Column("ISO 27001 control or clause", lambda r: r["target"], 14),
+    Column("ISO 27001 title", lambda r: r["target_title"], 32),
+    Column("Rationale", lambda r: r["rationale"], 60),
+    Column("ISO 27001 applicable (SoA)", lambda r: r["target_applicable"], 14,
+           highlights=APPLICABLE_HIGHLIGHTS),
+    Column("ISO 27001 status (SoA or clause)", lambda r: r["target_status"], 20,
+           highlights=STATUS_HIGHLIGHTS + CLAUSE_HIGHLIGHTS),
+    Column("AI control in this SoA", lambda r: r["own_state"], 24),
+]
+RELATIONSHIPS = {"equivalent": "Equivalent", "partial": "Partial", "supports": "Supports",
+                 "none": "None"}
+
+
+def mapping_rows(assessment: Assessment, catalogs: Any,
+                 rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """One row per mapping pair of every ISO 42001 control (in scope or not), then of every
+    custom AI control, with the current SoA state of the ISO 27001 side. A 42001 control with
+    no ISO 27001 counterpart gets one row saying it is a new AI control, and why."""
+    by_id = {r["id"]: r for r in (rows if rows is not None else soa.soa_rows(assessment, catalogs))}
+    clauses = {c["id"]: c for c in soa.clause_rows(assessment, catalogs)}
+    in_scope = soa.includes_42001(assessment)
+    mappings = {m["control"]: m for m in catalogs.mappings}
+
+    def own_state(key: str) -> str:
+        r = by_id.get(key)
+        if r is None:
+            return f"Not in scope ({soa.FW_42001} is not among the frameworks)"
+        return f"Applicable: {r['applicable']}" + (f"; {r['status']}" if r.get("status") else "")
+
+    def target(tid: str) -> dict[str, Any]:
+        if tid in by_id:
+            r = by_id[tid]
+            return {"target": tid, "target_title": r.get("title", ""),
+                    "target_applicable": r.get("applicable"), "target_status": r.get("status")}
+        if tid in clauses:
+            c = clauses[tid]
+            return {"target": tid, "target_title": f"Clause {tid}: {c.get('title', '')}",
+                    "target_applicable": "Mandatory clause", "target_status": c.get("status")}
+        title = (catalogs.iso27001.get(tid) or catalogs.clauses.get(tid) or {}).get("title", "")
+        return {"target": tid, "target_title": title, "target_applicable": "",
+                "target_status": ""}
+
+    out: list[dict[str, Any]] = []
+    for cid, c in catalogs.iso42001.items():
+        key = soa.key_42001(cid)
+        base = {"control": key, "control_title": c.get("title", ""), "own_state": own_state(key)}
+        m = mappings.get(cid) or {}
+        for t in m.get("maps_to") or []:
+            rel = str(t.get("relationship") or "")
+            out.append({**base, "relationship": RELATIONSHIPS.get(rel, rel),
+                        "rationale": " ".join(str(t.get("rationale") or "").split()),
+                        **target(str(t.get("id")))})
+        if "none" in m or not m.get("maps_to"):
+            reason = " ".join(str(m.get("none") or "").split()) or "No mapping in the catalog."
+            out.append({**base, "relationship": RELATIONSHIPS["none"], "target": "—",
+                        "target_title": "No ISO 27001 counterpart",
+                        "rationale": f"New AI control: {reason}",
+                        "target_applicable": "", "target_status": ""})
+    for key, r in by_id.items():
+        if soa.framework_of(key) != soa.FW_CUSTOM:
+            continue
+        custom = assessment.find(soa.CUSTOM_CONTROLS, key) or {}
+        base = {"control": key, "control_title": r.get("title", ""), "own_state": own_state(key)}
+        mapped = list(custom.get("mapped_27001") or [])
+        for tid in mapped:
+            source = f" (source: {custom['source']})" if custom.get("source") else ""
+            out.append({**base, "relationship": "Builds on",
+                        "rationale": f"Custom AI control{source}: "
+                                     f"{' '.join(str(custom.get('objective') or '').split())}",
+                        **target(str(tid))})
+        if not mapped:
+            out.append({**base, "relationship": RELATIONSHIPS["none"], "target": "—",
+                        "target_title": "No ISO 27001 counterpart",
+                        "rationale": "New AI control: "
+                                     f"{' '.join(str(custom.get('objective') or '').split())}",
+                        "target_applicable": "", "target_status": ""})
+    return out
+
+
+def evidence_columns() -> list[Column]:
+    return register_columns(EVIDENCE) + [
+        Column("Flags", lambda r: "; ".join(r.get("_flags") or []), 30,
+               highlights=FLAG_HIGHLIGHTS)]
+
+
+def evidence_rows(assessment: Assessment, today: _dt.date,
+                  base: Path | None = None) -> list[dict[str, Any]]:
+    """The evidence register with what is wrong with each item: expired, file missing or
+    changed since its hash was recorded (relative paths are resolved against ``base``)."""
+    flags = soa.evidence_flags(assessment, today, base=base)
+    return [{**r, "_flags": flags.get(str(r.get("id")), [])}
+            for r in register_rows(assessment, EVIDENCE)]
+
+
+GAP_COLUMNS = [
+    Column("Gap type", lambda g: g.kind, 30),
+    Column("Reference", lambda g: g.ref, 16),
+    Column("What to fix", lambda g: g.message, 90),
+]
+
+
+def soa_summary(rows: list[dict[str, Any]], gaps: list[Any]) -> list[tuple[str, str]]:
+    """What the Cover says about the SoA: what it covers, decisions and gaps, in counts."""
+    per_fw = {fw: sum(1 for r in rows if r.get("framework") == short)
+              for short, fw in FRAMEWORK_NAMES.items()}
+    covered = [f"{per_fw[soa.FW_27001]} {soa.FW_27001} Annex A"]
+    if per_fw[soa.FW_42001]:
+        covered.append(f"{per_fw[soa.FW_42001]} {soa.FW_42001} Annex A")
+    covered.append(f"{per_fw[soa.FW_CUSTOM]} custom AI")
+    decided = {v: sum(1 for r in rows if r.get("applicable") == v) for v in SOA_APPLICABLE}
+    statuses = [f"{sum(1 for r in rows if r.get('status') == s)} {s.lower()}"
+                for s in reversed(SOA_STATUS)]
+    unset = sum(1 for r in rows if r.get("status") not in SOA_STATUS)
+    if unset:
+        statuses.append(f"{unset} without a status")
+    return [
+        ("Controls in the SoA", f"{len(rows)}: " + ", ".join(covered)),
+        ("Applicability", f"{decided.get('Yes', 0)} applicable, {decided.get('No', 0)} excluded, "
+                          f"{decided.get('Undecided', 0)} undecided"),
+        ("Implementation", ", ".join(statuses)),
+        ("Open gaps", f"{len(gaps)} (see {GAPS_SHEET})"),
+    ]
+
+
+def add_soa_sheets(writer: WorkbookWriter, assessment: Assessment, catalogs: Any,
+                   rows: list[dict[str, Any]], gaps: list[Any], today: _dt.date,
+                   evidence_base: Path | None, with_evidence: bool) -> None:
+    writer.add_table(SOA_SHEET, soa_columns(), rows, freeze="D2")
+    writer.add_table(CLAUSES_SHEET, clause_columns(), soa.clause_rows(assessment, catalogs),
+                     freeze="C2")
+    writer.add_table(MAPPING_SHEET, MAPPING_COLUMNS, mapping_rows(assessment, catalogs, rows),
+                     freeze="C2")
+    if with_evidence:
+        writer.add_table(EVIDENCE_SHEET, evidence_columns(),
+                         evidence_rows(assessment, today, evidence_base), freeze="C2")
+    writer.add_table(GAPS_SHEET, GAP_COLUMNS, gaps, freeze="A2")
+
+
+STEP4_SHEETS = (
+    (SOA_SHEET, "Statement of Applicability (6.1.3 d): one row per ISO/IEC 27001:2022 Annex A "
+                "control, per ISO/IEC 42001:2023 Annex A control when that standard is in scope, "
+                "and per custom AI control, with the framework named on every row; applicability, "
+                "reasons and separate justifications for inclusion and exclusion, implementation "
+                "status, how each control is implemented and extended to AI, owner, target date, "
+                "policies, evidence and the risks that rely on it (Step 4)."),
+    (CLAUSES_SHEET, "ISO/IEC 27001 clauses 4 to 10 (mandatory, never excluded): status, what "
+                    "changes for AI, documents and evidence, owner (Step 4)."),
+    (MAPPING_SHEET, "Each ISO/IEC 42001 Annex A control (in scope or not) and each custom AI "
+                    "control against the ISO/IEC 27001 controls and clauses it builds on: "
+                    "relationship, rationale and the current SoA state; controls with no "
+                    "counterpart are marked as new AI controls with the reason (Step 4)."),
+    (EVIDENCE_SHEET, "Evidence register: type, location, SHA-256 and size of local files, "
+                     "collection and validity dates, linked controls and risks, and flags for "
+                     "expired evidence and missing or changed files (Step 4)."),
+    (GAPS_SHEET, "What an auditor would query: controls without a decision or a justification, "
+                 "implemented controls without evidence, risks without a control, and controls "
+                 "excluded while a risk relies on them (Step 4)."),
+)
+_STEP4 = dict(STEP4_SHEETS)
+
 SHEETS = (
     ("Scope", "Organisation profile, current ISMS scope and the AI scope addendum (Step 1)."),
     ("AI Systems", "Register of AI systems with role, provenance, EU AI Act class and scope decision."),
@@ -307,13 +525,46 @@ SHEETS = (
                   "ISO 27001 and ISO 42001 controls, and the risk owner's acceptance (Step 3)."),
     (HEATMAP_SHEET, "Number of risks per likelihood × impact cell, inherent and residual side by "
                     "side, and the risk IDs behind each cell (Step 3)."),
+    *STEP4_SHEETS,
     (LISTS_SHEET, "Hidden: the values offered by the drop-downs of the register sheets."),
 )
 
+SOA_ONLY_SHEETS = (
+    *((name, _STEP4[name]) for name in (SOA_SHEET, CLAUSES_SHEET, MAPPING_SHEET, GAPS_SHEET)),
+    (LISTS_SHEET, "Hidden: the values offered by the drop-downs of the sheets."),
+)
+"""The stand-alone SoA workbook (``only="soa"``); evidence is named by ID in the SoA."""
 
-def build_workbook(assessment: Assessment, today: _dt.date, catalogs: Any = None) -> WorkbookWriter:
-    writer = WorkbookWriter(document_control(
-        assessment, today, "AI extension of the ISMS: assessment workbook"))
+
+@functools.lru_cache(maxsize=1)
+def _bundled_catalogs() -> Any:
+    from .catalogs import load_catalogs
+
+    return load_catalogs()
+
+
+def build_workbook(assessment: Assessment, today: _dt.date, catalogs: Any = None,
+                   evidence_base: Path | None = None, only: str | None = None) -> WorkbookWriter:
+    if only not in (None, *ONLY_CHOICES):
+        raise ExportError(f"Unknown export {only!r}: choose one of {', '.join(ONLY_CHOICES)}.")
+    # the SoA sheets cannot do without the catalogs; the risk register's threat drop-down
+    # stays with the caller's (as before: none without them)
+    given = catalogs
+    if catalogs is None:
+        catalogs = _bundled_catalogs()
+    rows = soa.soa_rows(assessment, catalogs)
+    gaps = soa.gaps(assessment, catalogs, today)
+    version = str(assessment.meta.get("document_version") or "0.1")
+    title = ("Statement of Applicability" if only == "soa"
+             else "AI extension of the ISMS: assessment workbook")
+    control = document_control(assessment, today, title)
+    control.extra = [("SoA version", version), *soa_summary(rows, gaps)]
+    writer = WorkbookWriter(control)
+    if only == "soa":
+        writer.add_cover(SOA_ONLY_SHEETS)
+        add_soa_sheets(writer, assessment, catalogs, rows, gaps, today, evidence_base,
+                       with_evidence=False)
+        return writer
     method = assessment.risk_method
     writer.add_cover(SHEETS)
     writer.add_pairs("Scope", scope_pairs(assessment))
@@ -321,19 +572,27 @@ def build_workbook(assessment: Assessment, today: _dt.date, catalogs: Any = None
                      register_rows(assessment, AI_SYSTEMS))
     writer.add_table(ASSETS.sheet, register_columns(ASSETS), register_rows(assessment, ASSETS))
     add_risk_method(writer, method)
-    writer.add_table(RISKS.sheet, register_columns(RISKS, method, _ref_ids(RISKS, assessment, catalogs)),
+    writer.add_table(RISKS.sheet, register_columns(RISKS, method, _ref_ids(RISKS, assessment, given)),
                      register_rows(assessment, RISKS),
                      freeze="C2")
     add_heatmap(writer, assessment)
+    add_soa_sheets(writer, assessment, catalogs, rows, gaps, today, evidence_base,
+                   with_evidence=True)
     return writer
 
 
 def export_workbook(assessment: Assessment, out_dir: Path | str,
-                    today: _dt.date | None = None, catalogs: Any = None) -> Path:
+                    today: _dt.date | None = None, catalogs: Any = None,
+                    evidence_base: Path | None = None, only: str | None = None) -> Path:
     """Write the assessment workbook into ``out_dir`` and return its path.
 
-    With the catalogs, reference columns such as the risk's threat get drop-downs of their IDs.
+    ``catalogs`` defaults to the bundled ones (the SoA sheets need them). ``evidence_base`` is
+    the folder relative evidence paths are resolved against (None: the current folder).
+    ``only="soa"`` writes the stand-alone Statement of Applicability workbook instead
+    (``<org>-soa-<date>.xlsx``: Cover, SoA, Mandatory Clauses, Control Mapping, Gaps).
     """
+    if only not in (None, *ONLY_CHOICES):
+        raise ExportError(f"Unknown export {only!r}: choose one of {', '.join(ONLY_CHOICES)}.")
     today = today or _dt.date.today()
     out = Path(out_dir).expanduser()
     try:
@@ -342,9 +601,9 @@ def export_workbook(assessment: Assessment, out_dir: Path | str,
         raise ExportError(f"Cannot create the export folder {out}: {exc.strerror}.") from None
     if not out.is_dir():
         raise ExportError(f"{out} is not a folder.")
-    path = out / workbook_name(assessment, today)
+    path = out / workbook_name(assessment, today, only)
     try:
-        return build_workbook(assessment, today, catalogs).save(path)
+        return build_workbook(assessment, today, catalogs, evidence_base, only).save(path)
     except PermissionError:
         raise ExportError(f"Cannot write {path}: permission denied (is it open in Excel?).") from None
     except OSError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import scoring
-from .registers import PROFILE, REGISTERS, TABLES
+from .registers import KEYED_REGISTERS, PROFILE, REGISTERS, TABLES
 from .schema import Kind, Problem, Register, is_blank
 
 SCHEMA_VERSION = 1
@@ -94,9 +94,10 @@ def id_number(record_id: str, prefix: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def natural_key(record_id: str) -> tuple[str, int]:
-    m = re.fullmatch(r"(.*?)(\d+)", record_id or "")
-    return (m.group(1), int(m.group(2))) if m else (record_id or "", 0)
+def natural_key(record_id: str) -> tuple[tuple[int, Any], ...]:
+    """Sort IDs as people read them: SYS-2 before SYS-10, A.5.9 before A.5.10."""
+    parts = re.split(r"(\d+)", record_id or "")
+    return tuple((1, int(p)) if p.isdigit() else (0, p) for p in parts if p != "")
 
 
 @dataclass
@@ -231,7 +232,7 @@ def update_record(
 def references_to(assessment: Assessment, register: Register, record_id: str) -> list[tuple[Register, dict[str, Any], str]]:
     """(register, record, field key) for every reference field that names ``record_id``."""
     found = []
-    for other in REGISTERS.values():
+    for other in (*REGISTERS.values(), *KEYED_REGISTERS.values()):
         for f in other.fields:
             if f.kind in (Kind.REF, Kind.REFS) and f.ref == register.name:
                 for r in assessment.records(other):

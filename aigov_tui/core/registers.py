@@ -323,7 +323,7 @@ SOA = Register(
         Field("theme", "Theme", derived=True, width=14, in_table=False),
         Field("ai_relevance", "AI relevance", derived=True, width=10, table_width=6, table_rank=6,
               table_label="AI"),
-        Field("applicable", "Applicable", Kind.CHOICE, SOA_APPLICABLE, width=11, table_width=5,
+        Field("applicable", "Applicable", Kind.CHOICE, SOA_APPLICABLE, width=11, table_width=9,
               table_rank=2, table_label="Appl.",
               help="Undecided until you decide; a control a risk relies on counts as applicable."),
         Field("reasons", "Reasons for inclusion", Kind.MULTICHOICE, SOA_REASONS, width=28,

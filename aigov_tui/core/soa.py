@@ -101,11 +101,15 @@ def soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
             if "Risk treatment" not in reasons:
                 row["reasons"] = ["Risk treatment", *reasons]
             if row["applicable"] == "Yes" and not row.get("justification_inclusion"):
-                row["justification_inclusion"] = f"Selected to treat {', '.join(linked)}."
+                row["justification_inclusion"] = derived_justification(linked)
         elif not row.get("applicable"):
             row["applicable"] = "Undecided"
         rows.append(row)
     return rows
+
+
+def derived_justification(linked: list[str]) -> str:
+    return f"Selected to treat {', '.join(linked)}." if linked else ""
 
 
 def row(assessment: Assessment, catalogs: Any, key: str) -> dict[str, Any]:
@@ -119,17 +123,22 @@ def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str
     """Validate and store the user's decisions for one control. Raises RecordError."""
     if key not in {c["id"] for c in controls_in_scope(assessment, catalogs)}:
         raise KeyError(f"{key} is not a control in this Statement of Applicability")
-    merged = {**row(assessment, catalogs, key), **{k: v for k, v in values.items() if k != "id"}}
+    current = row(assessment, catalogs, key)
+    merged = {**current, **{k: v for k, v in values.items() if k != "id"}}
     record, problems = SOA.coerce({**merged, "id": key})
     if not problems:
         problems = SOA.validate(record) + _evidence_problems(assessment, key, record)
     if problems:
         raise RecordError(problems)
     stored = {"id": key, **{f.key: record.get(f.key) for f in SOA.input_fields}}
-    # derived reasons are not stored: a risk that goes away takes "Risk treatment" with it
-    if "Risk treatment" in (stored.get("reasons") or []) and key not in risk_links(assessment):
-        stored["reasons"] = [r for r in stored["reasons"] if r != "Risk treatment"]
     existing = stored_row(assessment, key)
+    # what is derived from risks is shown, not stored: a risk that goes away takes "Risk
+    # treatment", the derived "Yes" and the derived justification with it
+    stored["reasons"] = [r for r in stored.get("reasons") or [] if r != "Risk treatment"]
+    if "applicable" not in values and (existing or {}).get("applicable") in (None, "", "Undecided"):
+        stored["applicable"] = (existing or {}).get("applicable")
+    if current["linked_risks"] and stored.get("justification_inclusion") == derived_justification(current["linked_risks"]):
+        stored["justification_inclusion"] = ""
     if existing is None:
         assessment.records(SOA).append(stored)
     else:

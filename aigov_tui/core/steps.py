@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from .model import Assessment, Context, record_problems
-from .registers import AI_SYSTEMS, ASSETS, PROFILE, RISKS
+from .registers import AI_SYSTEMS, ASSETS, EVIDENCE, PROFILE, RISKS
 
 
 class Status(str, Enum):
@@ -37,7 +37,7 @@ STEPS: tuple[Step, ...] = (
          "information-security risk.", True),
     Step(4, "Controls", "Extend controls and the Statement of Applicability",
          "Extend Annex A controls to AI, add AI controls from ISO/IEC 42001, and record the "
-         "Statement of Applicability with its evidence.", False),
+         "Statement of Applicability with its evidence.", True),
     Step(5, "Docs", "Documentation updates",
          "Update the ISMS documents (policies, procedures, records) so they cover AI systems.",
          False),
@@ -85,4 +85,15 @@ def step_status(assessment: Assessment, number: int, catalogs: object = None) ->
         ctx = Context(assessment, catalogs)
         ok = not any(record_problems(RISKS, r, ctx) for r in risks)
         return Status.COMPLETE if ok else Status.IN_PROGRESS
+    if number == 4:
+        from .soa import gaps  # needs the catalogs
+
+        started = any(assessment.records(n) for n in ("soa", "custom_controls", "evidence", "clauses"))
+        if catalogs is None:
+            return Status.IN_PROGRESS if started else Status.NOT_STARTED
+        ctx = Context(assessment, catalogs)
+        evidence_ok = not any(record_problems(EVIDENCE, e, ctx) for e in assessment.records(EVIDENCE))
+        if evidence_ok and not gaps(assessment, catalogs):
+            return Status.COMPLETE
+        return Status.IN_PROGRESS if started or assessment.records(RISKS) else Status.NOT_STARTED
     return Status.NOT_STARTED  # pragma: no cover - later steps define their rules

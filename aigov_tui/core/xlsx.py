@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -136,17 +136,24 @@ class Column:
 
 @dataclass(frozen=True)
 class Highlight:
-    """A conditional fill: cells equal to ``equals`` (text), or with a number from ``low`` to
-    ``high``, get the named ``colour`` and a font readable on it. The value itself stays
-    written in the cell, so nothing is said by colour alone."""
+    """A conditional fill: cells equal to ``equals`` (text), with a number from ``low`` to
+    ``high``, or (``not_blank``) holding anything at all, get the named ``colour`` and a font
+    readable on it. The value itself stays written in the cell, so nothing is said by colour
+    alone."""
 
     colour: str
     equals: str | None = None
     low: int | float | None = None
     high: int | float | None = None
+    not_blank: bool = False
 
-    def rule(self) -> CellIsRule:
+    def rule(self, first_cell: str = "A2") -> CellIsRule | FormulaRule:
+        """The rule for a range whose top-left cell is ``first_cell`` (relative formulas)."""
         fill, font = solid_fill(self.colour), readable_font(self.colour)
+        if self.not_blank:
+            if not re.fullmatch(r"[A-Z]{1,3}[0-9]+", first_cell):
+                raise ValueError(f"not a cell reference: {first_cell!r}")
+            return FormulaRule(formula=[f"LEN(TRIM({first_cell}))>0"], fill=fill, font=font)
         if self.equals is not None:
             return CellIsRule(operator="equal", formula=[excel_text_literal(self.equals)],
                               fill=fill, font=font)
@@ -248,7 +255,7 @@ class WorkbookWriter:
                 letter = get_column_letter(j)
                 for h in col.highlights:
                     ws.conditional_formatting.add(f"{letter}2:{letter}{VALIDATION_ROWS + 1}",
-                                                  h.rule())
+                                                  h.rule(f"{letter}2"))
         self._print_setup(ws)
         return ws
 

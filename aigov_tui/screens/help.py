@@ -30,6 +30,7 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
     from .step1_scope import ScopeScreen
     from .step2_assets import AssetsScreen
     from .step3_risks import RisksScreen
+    from .step4_controls import ControlsScreen
 
     def only(bindings: list) -> list[Binding]:
         return [b for b in bindings if isinstance(b, Binding)]
@@ -42,6 +43,7 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
         ("Step 2", only(AssetsScreen.BINDINGS)),
         ("Step 3", only(RisksScreen.BINDINGS)),
         ("Heatmap", only(Heatmap.BINDINGS)),
+        ("Step 4", only(ControlsScreen.BINDINGS)),
         ("Register tables", only(RecordTable.BINDINGS)),
         ("Record forms", only(RecordDialog.BINDINGS)),
         ("Choosing from a list", only(PickDialog.BINDINGS)),

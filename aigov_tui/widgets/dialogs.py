@@ -77,7 +77,7 @@ class RecordDialog(ModalScreen[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         if not self.read_only:
-            self.query_one(RecordForm).focus_first_problem([Problem("", "", self.register.fields[0].key, "")])
+            self.query_one(RecordForm).focus_first_problem([Problem("", "", self.register.input_fields[0].key, "")])
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Show problems the core found (e.g. in a stored record) next to their fields."""

@@ -61,14 +61,15 @@ class RecordTable(Vertical):
         self.problems: dict[str, int] = {}
         self.total = 0
         self.filter_label = ""
-        self.sort_key = "id"
+        self.sort_key = "" if register.keyed else "id"
+        """'' keeps the order rows come in (a catalog's order, for the SoA)."""
         self.sort_reverse = False
         self._columns: list[Field] = []
         self._layout: list[tuple[str, int]] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="table-bar"):
-            yield Input(placeholder=f"Search {self.register.title} ( / )",
+            yield Input(placeholder="Search ( / )",
                         id="search", compact=True)
             yield Static("", id="table-status")
         yield Static(self.empty_hint, id="table-empty", classes="hint")
@@ -94,7 +95,7 @@ class RecordTable(Vertical):
 
         Width left over goes to the best-ranked column (usually the name).
         """
-        width = max(self.size.width, 40) - ID_WIDTH - 9
+        width = max(self.size.width, 40) - self._id_width() - 9
         fits: set[str] = set()
         for f in sorted(self.register.table_fields, key=lambda f: f.table_rank):
             w = self._width(f) + 2
@@ -106,7 +107,7 @@ class RecordTable(Vertical):
         if chosen:
             best = min(chosen, key=lambda f: f.table_rank)
             widths[best.key] += min(width, 30)
-        layout = [(f.key, widths[f.key]) for f in chosen]
+        layout = [("id", self._id_width())] + [(f.key, widths[f.key]) for f in chosen]
         if layout == self._layout and self.table.columns:
             return
         self._layout = layout
@@ -114,9 +115,13 @@ class RecordTable(Vertical):
         t = self.table
         t.clear(columns=True)
         t.add_column("!", key="problems", width=1)
-        t.add_column("ID", key="id", width=ID_WIDTH)
+        t.add_column("ID", key="id", width=self._id_width())
         for f in chosen:
             t.add_column(f.table_label or f.label, key=f.key, width=widths[f.key])
+
+    def _id_width(self) -> int:
+        longest = max((len(str(r.get("id", ""))) for r in self.records), default=0)
+        return max(ID_WIDTH, min(longest, 14))
 
     @staticmethod
     def _width(f: Field) -> int:
@@ -132,6 +137,7 @@ class RecordTable(Vertical):
         self.total = len(records) if total is None else total
         self.filter_label = filter_label
         if self.is_mounted:
+            self._build_columns()
             self._fill(select)
 
     def _matches(self, record: dict[str, Any], needle: str) -> bool:
@@ -142,6 +148,8 @@ class RecordTable(Vertical):
         return all(part in hay.casefold() for part in needle.casefold().split())
 
     def _sorted(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not self.sort_key:
+            return list(reversed(rows)) if self.sort_reverse else rows
         if self.sort_key == "id":
             key = lambda r: natural_key(str(r.get("id", "")))  # noqa: E731
         else:
@@ -165,7 +173,8 @@ class RecordTable(Vertical):
                       key=str(r.get("id", "")))
         if current and current in {str(r.get("id")) for r in rows}:
             t.move_cursor(row=t.get_row_index(current))
-        label = "ID" if self.sort_key == "id" else self.register.field(self.sort_key).label
+        label = ("catalog order" if not self.sort_key else "ID" if self.sort_key == "id"
+                 else self.register.field(self.sort_key).label)
         arrow = "↓" if self.sort_reverse else "↑"
         self.query_one("#table-empty").display = not self.records and not needle
         total = max(self.total, len(self.records))
@@ -210,7 +219,7 @@ class RecordTable(Vertical):
         self.query_one("#search", Input).focus()
 
     def action_sort(self) -> None:
-        keys = ["id"] + [f.key for f in self._columns]
+        keys = ([""] if self.register.keyed else []) + ["id"] + [f.key for f in self._columns]
         i = keys.index(self.sort_key) if self.sort_key in keys else 0
         self.sort_key = keys[(i + 1) % len(keys)]
         self.sort_reverse = False
@@ -225,6 +234,8 @@ class RecordTable(Vertical):
         if action in ("add", "edit", "delete", "sort", "reverse", "search"):
             if isinstance(self.app.focused, Input):
                 return False
+        if action in ("add", "delete") and self.register.keyed:
+            return False  # one row per control: nothing to add or delete
         return True
 
     @on(Input.Changed, "#search")

@@ -37,12 +37,19 @@ class RegisterView(Vertical):
             return self.view
 
     def __init__(self, register: Register, *, empty_hint: str = "",
-                 styler: Callable[[str, Any], str] | None = None, id: str | None = None,
-                 classes: str | None = None):
+                 styler: Callable[[str, Any], str] | None = None,
+                 source: Callable[[], list[dict[str, Any]]] | None = None,
+                 updater: Callable[[str, dict[str, Any]], Any] | None = None,
+                 id: str | None = None, classes: str | None = None):
+        """``source`` and ``updater`` serve keyed registers (the SoA, clauses) whose rows are
+        derived: the view then edits rows through ``updater(key, values)`` and never adds or
+        deletes them."""
         super().__init__(id=id, classes=classes)
         self.register = register
         self.empty_hint = empty_hint
         self.styler = styler
+        self.source = source
+        self.updater = updater
         self._filter: Callable[[dict[str, Any]], bool] | None = None
         self._filter_label = ""
 
@@ -71,7 +78,7 @@ class RegisterView(Vertical):
         if session is None:
             return
         ctx = Context(session.assessment, self.app_.catalogs)
-        records = session.assessment.records(self.register)
+        records = self.source() if self.source else session.assessment.records(self.register)
         shown = [r for r in records if self._filter is None or self._filter(r)]
         problems = {str(r.get("id")): len(record_problems(self.register, r, ctx)) for r in shown}
         self.table.set_records(shown, select, problems=problems, total=len(records),
@@ -82,9 +89,21 @@ class RegisterView(Vertical):
         return field_options(self.register, session.assessment, self.app_.catalogs)
 
     # actions ------------------------------------------------------------------------------
+    @property
+    def keyed(self) -> bool:
+        return self.source is not None
+
+    def shown_ids(self) -> list[str]:
+        """IDs of the rows the table shows now (after filter and search), in order."""
+        t = self.table.table
+        return [str(t.get_row_at(i)[1]) for i in range(t.row_count)]
+
     @on(RecordTable.Add)
     def _add(self, event: RecordTable.Add) -> None:
         event.stop()
+        if self.keyed:
+            self.app.notify(f"The {self.register.title} has one row per control; it has nothing to add.")
+            return
         self.add(None)
 
     def add(self, values: dict[str, Any] | None) -> None:
@@ -113,14 +132,20 @@ class RegisterView(Vertical):
     def _edit(self, event: RecordTable.Edit) -> None:
         event.stop()
         session = self.app_.session
-        record = session.assessment.find(self.register, event.record_id or "")
+        if self.keyed:
+            record = next((r for r in self.source() if str(r.get("id")) == event.record_id), None)
+        else:
+            record = session.assessment.find(self.register, event.record_id or "")
         if record is None:
             return
         rid = str(record["id"])
 
         def submit(form_values: dict[str, Any]) -> list[Problem]:
             try:
-                update_record(session.assessment, self.register, rid, form_values, self.app_.catalogs)
+                if self.updater is not None:
+                    self.updater(rid, form_values)
+                else:
+                    update_record(session.assessment, self.register, rid, form_values, self.app_.catalogs)
             except RecordError as exc:
                 return exc.problems
             return []
@@ -136,13 +161,18 @@ class RegisterView(Vertical):
         self.app.push_screen(dialog, done)
         if not session.read_only:
             # show the stored record's problems (e.g. a suggestion still to be rated) at once
-            problems = record_problems(self.register, record, Context(session.assessment, self.app_.catalogs))
+            problems = ([] if self.keyed else
+                        record_problems(self.register, record, Context(session.assessment, self.app_.catalogs)))
             if problems:
                 self.call_after_refresh(lambda: dialog.show_problems(problems))
 
     @on(RecordTable.Delete)
     def _delete(self, event: RecordTable.Delete) -> None:
         event.stop()
+        if self.keyed:
+            self.app.notify(f"The {self.register.title} keeps one row per control; set it to "
+                            "not applicable instead of deleting it.")
+            return
         if self.app_.refuse_if_read_only():
             return
         session = self.app_.session
