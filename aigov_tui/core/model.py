@@ -114,7 +114,8 @@ class Context:
 
 CATALOG_REFS = {"threats": "AI threat", "iso27001": "ISO 27001 Annex A control",
                 "iso42001": "ISO 42001 Annex A control",
-                "soa": "control in this Statement of Applicability"}
+                "soa": "control in this Statement of Applicability",
+                "roles": "role of the training catalog"}
 
 
 def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[str, str] | None:
@@ -125,6 +126,10 @@ def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[
         from .soa import controls_in_scope  # the SoA needs the catalogs and this module
 
         return {c["id"]: f"{c['id']} {c['title']}" for c in controls_in_scope(assessment, catalogs)}
+    if ref == "roles":
+        if catalogs is None:
+            return None
+        return {k: str(v.get("title", k)) for k, v in catalogs.roles.items()}
     if ref in REGISTERS:
         register = REGISTERS[ref]
         return {str(r.get("id")): f"{r.get('id')} {r.get(register.title_field) or ''}".strip()

@@ -25,6 +25,9 @@ ID_PREFIXES: dict[str, str] = {
     "vendors": "V",
     "incidents": "INC",
     "custom_controls": "AIC",
+    "people": "PER",
+    "assignments": "ASG",
+    "checklist": "CHK",
 }
 KEYED_TABLES = ("soa", "clauses")
 """Registers keyed by catalog entries rather than by issued IDs."""
@@ -339,8 +342,8 @@ SOA = Register(
               help="Prefilled from the catalog's AI guidance; edit it to say what you actually do."),
         Field("owner", "Control owner", width=20, table_width=12, table_rank=7, table_label="Owner"),
         Field("target_date", "Target date", Kind.DATE, width=12, in_table=False),
-        Field("policy_refs", "Policy and procedure references", width=28, in_table=False,
-              help="Document IDs or titles, e.g. ISMS-POL-01; separated by commas."),
+        Field("policy_refs", "Policy and procedure references", Kind.REFS, ref="documents", width=28,
+              in_table=False, help="Documents from the Step 5 register (DOC-001 …)."),
         Field("evidence_refs", "Evidence", Kind.REFS, ref="evidence", width=20, table_width=10,
               table_rank=5, table_label="Evidence"),
         Field("linked_risks", "Linked risks", Kind.REFS, derived=True, width=20, table_width=10,
@@ -399,7 +402,220 @@ EVIDENCE = Register(
     ),
 )
 
-REGISTERS: dict[str, Register] = {r.name: r for r in (AI_SYSTEMS, ASSETS, RISKS, CUSTOM_CONTROLS, EVIDENCE)}
+# --- Step 5: documentation ----------------------------------------------------------------------
+DOC_STATUS = ("Not started", "Drafting", "In review", "Approved", "Published")
+DOCUMENTS = Register(
+    name="documents",
+    title="Documents",
+    item="document",
+    id_prefix=ID_PREFIXES["documents"],
+    sheet="Document Register",
+    id_header="Document ID",
+    title_field="title",
+    fields=(
+        Field("title", "Title", required=True, width=34, table_width=26, table_rank=1),
+        Field("reference", "Clause or control", width=20, table_width=14, table_rank=4,
+              table_label="Reference", help="ISO 27001 clauses and controls it answers, e.g. 5.2, A.5.1."),
+        Field("catalog_ref", "Catalog entry", width=10, in_table=False,
+              help="The ISMS-documents catalog entry it came from (e.g. ISD-02), if any."),
+        Field("owner", "Owner", required=True, width=18, table_width=12, table_rank=5),
+        Field("version", "Current version", width=10, table_width=7, table_rank=6, table_label="Version"),
+        Field("ai_changes", "What must change for AI", Kind.LONGTEXT, width=60, in_table=False,
+              max_length=8000,
+              help="One change per line; mark a line done by starting it with [x] instead of [ ]."),
+        Field("ai_progress", "AI changes done", derived=True, width=10, table_width=7, table_rank=3,
+              table_label="AI done"),
+        Field("status", "Status", Kind.CHOICE, DOC_STATUS, required=True, width=12, table_width=10,
+              table_rank=2),
+        Field("next_review", "Next review", Kind.DATE, width=12, in_table=False),
+        Field("approved_by", "Approved by", width=18, in_table=False,
+              required_when=RequiredWhen("status", ("Approved", "Published"))),
+        Field("approved_on", "Approved on", Kind.DATE, width=12, in_table=False,
+              required_when=RequiredWhen("status", ("Approved", "Published"))),
+        Field("evidence", "Linked evidence", Kind.REFS, ref="evidence", width=16, in_table=False),
+    ),
+)
+
+# --- Step 6: training ----------------------------------------------------------------------------
+FREQUENCIES = ("Once", "Annual", "Twice a year", "On change")
+TRAINING = Register(
+    name="training",
+    title="Training modules",
+    item="training module",
+    id_prefix=ID_PREFIXES["training"],
+    sheet="Training Plan",
+    id_header="Module ID",
+    title_field="title",
+    fields=(
+        Field("title", "Title", required=True, width=36, table_width=28, table_rank=1),
+        Field("audience", "Audience (roles)", Kind.REFS, ref="roles", width=28, table_width=20,
+              table_rank=2, table_label="Audience"),
+        Field("topics", "Topics", Kind.LONGTEXT, width=50, in_table=False),
+        Field("catalog_ref", "Catalog entry", width=10, in_table=False),
+        Field("duration_hours", "Hours", Kind.INTEGER, minimum=0, maximum=200, width=7, table_width=5,
+              table_rank=5),
+        Field("frequency", "Frequency", Kind.CHOICE, FREQUENCIES, required=True, width=12,
+              table_width=10, table_rank=4),
+        Field("controls", "Linked controls", width=20, in_table=False,
+              help="ISO 27001 / 42001 references, e.g. A.6.3, 7.2, 42001 A.4.6."),
+        Field("evaluation_method", "Effectiveness evaluation method", width=30, in_table=False,
+              help="How you check the training worked (clause 7.2): quiz, phishing-style test, "
+                   "observed exercise, incident metrics…"),
+        Field("evaluated_on", "Evaluated on", Kind.DATE, width=12, in_table=False),
+        Field("evaluation_result", "Evaluation result", Kind.CHOICE,
+              ("Effective", "Partly effective", "Not effective"), width=16, table_width=10,
+              table_rank=3, table_label="Effective?"),
+        Field("evaluation_notes", "Evaluation notes", Kind.LONGTEXT, width=40, in_table=False),
+    ),
+)
+
+PEOPLE = Register(
+    name="people",
+    title="People",
+    item="person",
+    id_prefix=ID_PREFIXES["people"],
+    sheet="People",
+    id_header="Person ID",
+    fields=(
+        Field("name", "Name", required=True, width=24, table_width=22, table_rank=1),
+        Field("role", "Role", Kind.REF, ref="roles", required=True, width=20, table_width=18, table_rank=2,
+              help="Training is assigned by role, from the training catalog's roles."),
+        Field("team", "Team", width=18, table_width=14, table_rank=3),
+        Field("email", "E-mail", width=26, in_table=False),
+    ),
+)
+
+ASSIGNMENT_RESULTS = ("Passed", "Failed", "Attended", "Excused")
+ASSIGNMENTS = Register(
+    name="assignments",
+    title="Training records",
+    item="training record",
+    id_prefix=ID_PREFIXES["assignments"],
+    sheet="Training Records",
+    id_header="Record ID",
+    title_field="module",
+    fields=(
+        Field("person", "Person", Kind.REF, ref="people", required=True, width=20, table_width=16,
+              table_rank=1),
+        Field("module", "Module", Kind.REF, ref="training", required=True, width=14, table_width=10,
+              table_rank=2),
+        Field("due", "Due", Kind.DATE, required=True, width=12, table_width=10, table_rank=3),
+        Field("completed", "Completed on", Kind.DATE, width=12, table_width=10, table_rank=4,
+              table_label="Done"),
+        Field("result", "Result", Kind.CHOICE, ASSIGNMENT_RESULTS, width=10, table_width=8,
+              table_rank=5, required_when=None),
+        Field("evidence", "Evidence", Kind.REFS, ref="evidence", width=14, in_table=False),
+        Field("state", "State", derived=True, width=10, table_width=8, table_rank=0),
+    ),
+)
+
+# --- Step 7: internal audit and surveillance ------------------------------------------------------
+AUDIT_STATUS = ("Planned", "In progress", "Reported", "Closed")
+
+
+def _audit_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+    from .programme import independence_problems  # needs the SoA owners
+
+    return [("team", m) for m in independence_problems(ctx.assessment, ctx.catalogs, record)]
+
+AUDITS = Register(
+    name="audits",
+    title="Audit programme",
+    item="audit",
+    id_prefix=ID_PREFIXES["audits"],
+    sheet="Audit Programme",
+    id_header="Audit ID",
+    title_field="title",
+    rules=(_audit_rules,),
+    fields=(
+        Field("title", "Title", required=True, width=30, table_width=24, table_rank=1),
+        Field("scope_systems", "AI systems in scope", Kind.REFS, ref="ai_systems", width=20,
+              table_width=14, table_rank=4, table_label="Systems"),
+        Field("scope_controls", "Controls in scope", Kind.REFS, ref="soa", width=30, in_table=False,
+              help="SoA control IDs separated by commas; blank: the checklist takes every applicable "
+                   "AI-relevant control."),
+        Field("scope_clauses", "Clauses in scope", width=20, in_table=False, help="e.g. 6.1.2, 9.2"),
+        Field("criteria", "Audit criteria", Kind.LONGTEXT, width=40, in_table=False,
+              help="e.g. ISO/IEC 27001:2022, ISO/IEC 42001:2023, the AI policy."),
+        Field("lead", "Lead auditor", required=True, width=18, table_width=12, table_rank=3),
+        Field("team", "Audit team", width=24, in_table=False, help="Names separated by commas."),
+        Field("start", "Planned start", Kind.DATE, required=True, width=12, table_width=10, table_rank=2,
+              table_label="Start"),
+        Field("end", "Planned end", Kind.DATE, width=12, in_table=False),
+        Field("status", "Status", Kind.CHOICE, AUDIT_STATUS, required=True, width=12, table_width=10,
+              table_rank=5),
+    ),
+)
+
+CHECK_RESULTS = ("Conforming", "Major nonconformity", "Minor nonconformity", "Observation",
+                 "Opportunity for improvement", "Not audited")
+CHECKLIST = Register(
+    name="checklist",
+    title="Audit checklist",
+    item="checklist item",
+    id_prefix=ID_PREFIXES["checklist"],
+    sheet="Audit Checklist",
+    id_header="Item ID",
+    title_field="question",
+    fields=(
+        Field("audit", "Audit", Kind.REF, ref="audits", required=True, width=10, table_width=8,
+              table_rank=2),
+        Field("control", "Control or clause", required=True, width=14, table_width=10, table_rank=3,
+              table_label="Control"),
+        Field("question", "Question", Kind.LONGTEXT, required=True, width=50, table_width=34,
+              table_rank=1),
+        Field("evidence_expected", "Evidence expected", Kind.LONGTEXT, width=40, in_table=False),
+        Field("result", "Result", Kind.CHOICE, CHECK_RESULTS, required=True, width=22, table_width=12,
+              table_rank=4),
+        Field("evidence_seen", "Objective evidence seen", Kind.LONGTEXT, width=40, in_table=False,
+              required_when=RequiredWhen("result", CHECK_RESULTS[:5])),
+        Field("notes", "Notes", Kind.LONGTEXT, width=30, in_table=False),
+    ),
+)
+
+FINDING_GRADES = ("Major nonconformity", "Minor nonconformity", "Observation",
+                  "Opportunity for improvement")
+FINDING_STATUS = ("Open", "Action in progress", "Awaiting effectiveness check", "Closed")
+FINDINGS = Register(
+    name="findings",
+    title="Findings",
+    item="finding",
+    id_prefix=ID_PREFIXES["findings"],
+    sheet="Findings & CAPA",
+    id_header="Finding ID",
+    title_field="requirement",
+    fields=(
+        Field("audit", "Audit", Kind.REF, ref="audits", required=True, width=10, table_width=8,
+              table_rank=4),
+        Field("item", "Checklist item", Kind.REF, ref="checklist", width=10, in_table=False),
+        Field("grade", "Grade", Kind.CHOICE, FINDING_GRADES, required=True, width=22, table_width=12,
+              table_rank=2),
+        Field("requirement", "Requirement", required=True, width=20, table_width=14, table_rank=1,
+              help="The clause or control not met, e.g. A.8.24 or 6.1.3 d)."),
+        Field("statement", "Nonconformity statement", Kind.LONGTEXT, required=True, width=44,
+              in_table=False),
+        Field("objective_evidence", "Objective evidence", Kind.LONGTEXT, required=True, width=40,
+              in_table=False),
+        Field("correction", "Correction", Kind.LONGTEXT, width=36, in_table=False),
+        Field("root_cause", "Root cause", Kind.LONGTEXT, width=36, in_table=False),
+        Field("corrective_action", "Corrective action", Kind.LONGTEXT, width=36, in_table=False),
+        Field("owner", "Action owner", width=18, table_width=12, table_rank=5),
+        Field("due", "Due date", Kind.DATE, width=12, table_width=10, table_rank=6),
+        Field("status", "Status", Kind.CHOICE, FINDING_STATUS, required=True, width=16,
+              table_width=12, table_rank=3),
+        Field("effectiveness_by", "Effectiveness checked by", width=18, in_table=False),
+        Field("effectiveness_on", "Effectiveness checked on", Kind.DATE, width=12, in_table=False),
+        Field("effectiveness_result", "Effectiveness result", Kind.CHOICE, ("Effective", "Not effective"),
+              width=14, in_table=False),
+        Field("closed_on", "Closed on", Kind.DATE, width=12, in_table=False,
+              required_when=RequiredWhen("status", ("Closed",))),
+        Field("overdue", "Overdue", derived=True, width=8, table_width=7, table_rank=7),
+    ),
+)
+
+REGISTERS: dict[str, Register] = {r.name: r for r in (
+    AI_SYSTEMS, ASSETS, RISKS, CUSTOM_CONTROLS, EVIDENCE, DOCUMENTS, TRAINING, PEOPLE, ASSIGNMENTS,
+    AUDITS, CHECKLIST, FINDINGS)}
 """Registers with issued IDs, by table name. Later steps add theirs here."""
 KEYED_REGISTERS: dict[str, Register] = {r.name: r for r in (SOA, CLAUSES)}
 """Registers with a declaration, by table name. Later steps add theirs here."""

@@ -126,6 +126,9 @@ def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str
     current = row(assessment, catalogs, key)
     merged = {**current, **{k: v for k, v in values.items() if k != "id"}}
     record, problems = SOA.coerce({**merged, "id": key})
+    if record.get("applicable") == "Yes" and not record.get("justification_inclusion"):
+        # a risk relying on it justifies it, also when the user turns a "No" back into "Yes"
+        record["justification_inclusion"] = derived_justification(current["linked_risks"])
     if not problems:
         problems = SOA.validate(record) + _evidence_problems(assessment, key, record)
     if problems:

@@ -91,7 +91,8 @@ class RegisterView(Vertical):
     # actions ------------------------------------------------------------------------------
     @property
     def keyed(self) -> bool:
-        return self.source is not None
+        """One row per catalog entry (SoA, clauses): edited through ``updater``, never added."""
+        return self.register.keyed
 
     def shown_ids(self) -> list[str]:
         """IDs of the rows the table shows now (after filter and search), in order."""
