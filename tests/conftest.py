@@ -89,3 +89,38 @@ def risk_file(workdir: Path) -> Path:
     path = Path("risks.aigov.json")
     Store.create(path, build_risk_demo()).close()
     return path
+
+
+def build_programme_demo():
+    """The risk demo taken through Steps 5–7: documents, training, an audit with a finding."""
+    from aigov_tui.core import programme
+    from aigov_tui.core.model import add_record, update_record
+    from aigov_tui.core.registers import AUDITS, CHECKLIST, FINDINGS, PEOPLE
+
+    cats = catalogs()
+    a = build_risk_demo()
+    programme.prefill_documents(a, cats, "CISO")
+    programme.prefill_training(a, cats)
+    for name, role, team in (("Ann Lee", "security_analyst", "SOC"), ("Sam Ortiz", "soc_analyst", "SOC"),
+                             ("Bob Kim", "ml_engineer", "ML platform")):
+        add_record(a, PEOPLE, {"name": name, "role": role, "team": team}, cats)
+    programme.assign(a, cats, "TRN-001", "2026-11-01")
+    programme.assign(a, cats, "TRN-003", "2027-01-31")
+    audit = add_record(a, AUDITS, {"title": "AI systems internal audit", "scope_systems": ["SYS-001", "SYS-002"],
+                                   "scope_controls": ["A.5.19", "A.8.24"], "lead": "Dana Reyes",
+                                   "start": "2027-01-10", "status": "Planned"}, cats)
+    items = programme.generate_checklist(a, cats, audit["id"])
+    update_record(a, CHECKLIST, items[0], {**a.find(CHECKLIST, items[0]), "result": "Minor nonconformity",
+                                           "evidence_seen": "Supplier contracts have no AI terms"}, cats)
+    values = programme.finding_from_item(a, items[0])
+    values.update(statement="Supplier agreements do not cover AI use of our data.", owner="Procurement",
+                  due="2026-11-15")
+    add_record(a, FINDINGS, values, cats)
+    return a
+
+
+@pytest.fixture
+def programme_file(workdir: Path) -> Path:
+    path = Path("programme.aigov.json")
+    Store.create(path, build_programme_demo()).close()
+    return path

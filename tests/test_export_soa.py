@@ -475,3 +475,16 @@ def test_injection_in_a_justification_comes_back_as_text(payload, only, assessed
         assert cell.quotePrefix is expected.startswith(FORMULA_TRIGGERS), (key, header)
     assert not [f"{w.title}!{c.coordinate}" for w in wb.worksheets for row in w.iter_rows()
                 for c in row if c.data_type in ("f", "e")]
+
+
+def test_long_text_rows_are_given_the_height_they_need(book):
+    _, wb = book
+    ws = wb["SoA"]
+    row = next(c.row for c in ws["A"] if c.value == "A.5.1")
+    text = ws.cell(row, header_index(ws)["How it is extended to AI"]).value
+    assert len(text) > 300
+    height = ws.row_dimensions[row].height
+    assert height and 15 * 4 <= height <= 409
+    # a row of short text keeps the default height
+    gaps = wb["Gaps"]
+    assert all(gaps.row_dimensions[r].height is None for r in range(2, gaps.max_row + 1))

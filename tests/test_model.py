@@ -326,7 +326,7 @@ def test_step_one_status():
     demo = build_demo()
     set_addendum(demo, "   ", edited=True)
     assert step_status(demo, 1) is Status.IN_PROGRESS
-    assert step_status(build_demo(), 5) is Status.UNAVAILABLE
+    assert step_status(build_demo(), 5) is Status.NOT_STARTED
 
 
 def test_steps_two_and_three_status():

@@ -53,11 +53,6 @@ def test_step1_new_system_with_problems(snap_compare, demo_file: Path, size: tup
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_wizard_frame_unavailable_step(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
-    assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("3"))
-
-
-@pytest.mark.parametrize("size", SIZES)
 def test_help(snap_compare, demo_file: Path, size: tuple[int, int]) -> None:
     assert snap_compare(test_app(demo_file), terminal_size=size, run_before=_before("f1"))
 
@@ -110,3 +105,28 @@ def test_step4_soa_row_form(snap_compare, risk_file: Path, size: tuple[int, int]
     """A.5.15 is named by a risk: applicable, with risk treatment and the derived justification."""
     keys = ["4", "slash", "A", ".", "5", ".", "1", "5", "enter", "e"]
     assert snap_compare(test_app(risk_file), terminal_size=size, run_before=_before(*keys))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step5_documents(snap_compare, programme_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(programme_file), terminal_size=size, run_before=_before("5"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step6_training_records(snap_compare, programme_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(programme_file), terminal_size=size, run_before=_before("6", "f4"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step7_checklist(snap_compare, programme_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(programme_file), terminal_size=size, run_before=_before("7", "f3"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step7_findings(snap_compare, programme_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(programme_file), terminal_size=size, run_before=_before("7", "f4"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_step7_calendar(snap_compare, programme_file: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(test_app(programme_file), terminal_size=size, run_before=_before("7", "f6"))

@@ -480,15 +480,16 @@ def soa_summary(rows: list[dict[str, Any]], gaps: list[Any]) -> list[tuple[str, 
 def add_soa_sheets(writer: WorkbookWriter, assessment: Assessment, catalogs: Any,
                    rows: list[dict[str, Any]], gaps: list[Any], today: _dt.date,
                    evidence_base: Path | None, with_evidence: bool) -> None:
-    writer.add_table(SOA_SHEET, soa_columns(), rows, freeze="D2")
+    writer.add_table(SOA_SHEET, soa_columns(), rows, freeze="D2", fit_rows=True)
     writer.add_table(CLAUSES_SHEET, clause_columns(), soa.clause_rows(assessment, catalogs),
-                     freeze="C2")
+                     freeze="C2", fit_rows=True)
     writer.add_table(MAPPING_SHEET, MAPPING_COLUMNS, mapping_rows(assessment, catalogs, rows),
-                     freeze="C2")
+                     freeze="C2", fit_rows=True)
     if with_evidence:
         writer.add_table(EVIDENCE_SHEET, evidence_columns(),
-                         evidence_rows(assessment, today, evidence_base), freeze="C2")
-    writer.add_table(GAPS_SHEET, GAP_COLUMNS, gaps, freeze="A2")
+                         evidence_rows(assessment, today, evidence_base), freeze="C2",
+                         fit_rows=True)
+    writer.add_table(GAPS_SHEET, GAP_COLUMNS, gaps, freeze="A2", fit_rows=True)
 
 
 STEP4_SHEETS = (

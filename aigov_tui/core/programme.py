@@ -85,14 +85,17 @@ def _open_assignment(assessment: Assessment, person: str, module: str) -> bool:
 
 def assign(assessment: Assessment, catalogs: Any, module: str, due: str, *,
            roles: list[str] | None = None, people: list[str] | None = None) -> list[str]:
-    """Assign a module to everyone with one of ``roles`` (default: the module's audience) and to
-    the named ``people``. Someone who already has it open is skipped. Returns the new IDs."""
+    """Assign a module to everyone with one of ``roles`` and to the named ``people``; with
+    neither, to everyone in the module's audience. Someone who already has it open is skipped.
+    Returns the new IDs."""
     mod = assessment.find(TRAINING, module)
     if mod is None:
         raise KeyError(f"{module} is not a training module")
-    wanted_roles = set(roles if roles is not None else (mod.get("audience") or []))
+    if roles is None and people is None:
+        roles = list(mod.get("audience") or [])
+    wanted_roles, wanted_people = set(roles or []), set(people or [])
     chosen = [p["id"] for p in assessment.records(PEOPLE)
-              if (people is None and p.get("role") in wanted_roles) or (people and p["id"] in people)]
+              if p.get("role") in wanted_roles or p["id"] in wanted_people]
     added = []
     for pid in chosen:
         if _open_assignment(assessment, pid, module):
@@ -158,7 +161,7 @@ def independence_problems(assessment: Assessment, catalogs: Any, audit: dict[str
     out = []
     for r in soa_rows(assessment, catalogs):
         owner = str(r.get("owner") or "").strip()
-        if r["id"] in scope and owner and owner.casefold() in auditors:
+        if r["id"] in scope and _names(owner) & auditors:
             out.append(f"{owner} owns {r['id']} and audits it: choose another auditor for that "
                        "control or take it out of scope (objectivity, ISO 27001 9.2.2).")
     return out
@@ -172,14 +175,17 @@ def generate_checklist(assessment: Assessment, catalogs: Any, audit_id: str) -> 
         raise KeyError(f"{audit_id} is not an audit")
     have = {(c.get("control"), c.get("question")) for c in assessment.records(CHECKLIST)
             if c.get("audit") == audit_id}
+    from .soa import controls_in_scope
+
     wanted: list[tuple[str, str, str]] = []
+    titles = {c["id"]: c["title"] for c in controls_in_scope(assessment, catalogs)}
     for key in audit_controls(assessment, catalogs, audit):
         plain = key.split(":", 1)[1] if key.startswith("42001:") else key
         field = "controls_42001" if key.startswith("42001:") else "controls_27001"
         questions = [q for q in catalogs.checklist.values() if plain in (q.get(field) or [])]
         if not questions:
-            title = (catalogs.iso27001.get(plain) or catalogs.iso42001.get(plain) or {}).get("title", "")
-            wanted.append((key, f"How is {key} {title} applied to the AI systems in scope, and what "
+            name = f"{key} {titles.get(key) or ''}".strip()
+            wanted.append((key, f"How is {name} applied to the AI systems in scope, and what "
                                 "shows it operates?", "Procedure, records of operation, a sample."))
         for q in questions:
             wanted.append((key, " ".join(str(q["question"]).split()),

@@ -425,7 +425,7 @@ DOCUMENTS = Register(
               help="One change per line; mark a line done by starting it with [x] instead of [ ]."),
         Field("ai_progress", "AI changes done", derived=True, width=10, table_width=7, table_rank=3,
               table_label="AI done"),
-        Field("status", "Status", Kind.CHOICE, DOC_STATUS, required=True, width=12, table_width=10,
+        Field("status", "Status", Kind.CHOICE, DOC_STATUS, required=True, width=12, table_width=11,
               table_rank=2),
         Field("next_review", "Next review", Kind.DATE, width=12, in_table=False),
         Field("approved_by", "Approved by", width=18, in_table=False,
@@ -520,7 +520,7 @@ def _audit_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
 
 AUDITS = Register(
     name="audits",
-    title="Audit programme",
+    title="Audits",
     item="audit",
     id_prefix=ID_PREFIXES["audits"],
     sheet="Audit Programme",

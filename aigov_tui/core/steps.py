@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from enum import Enum
 
@@ -13,7 +14,6 @@ class Status(str, Enum):
     NOT_STARTED = "not started"
     IN_PROGRESS = "in progress"
     COMPLETE = "complete"
-    UNAVAILABLE = "not available yet"
 
 
 @dataclass(frozen=True)
@@ -22,31 +22,29 @@ class Step:
     short: str
     title: str
     purpose: str
-    available: bool
 
 
 STEPS: tuple[Step, ...] = (
     Step(1, "Scope", "ISMS scope and how AI systems fit",
          "Review the current ISMS scope, record the organisation's AI systems and decide which "
-         "of them the ISMS covers.", True),
+         "of them the ISMS covers."),
     Step(2, "Assets", "AI assets",
          "Identify the AI-specific assets: models, training and evaluation data, pipelines, "
-         "inference endpoints, prompts, vector stores and agent tools.", True),
+         "inference endpoints, prompts, vector stores and agent tools."),
     Step(3, "Risks", "AI risk assessment",
          "Assess AI risks with the ISMS's own risk method, so they sit beside every other "
-         "information-security risk.", True),
+         "information-security risk."),
     Step(4, "Controls", "Extend controls and the Statement of Applicability",
          "Extend Annex A controls to AI, add AI controls from ISO/IEC 42001, and record the "
-         "Statement of Applicability with its evidence.", True),
+         "Statement of Applicability with its evidence."),
     Step(5, "Docs", "Documentation updates",
-         "Update the ISMS documents (policies, procedures, records) so they cover AI systems.",
-         False),
+         "Update the ISMS documents (policies, procedures, records) so they cover AI systems."),
     Step(6, "Training", "Training on AI threats",
          "Train security staff on AI-specific threats and controls, and evaluate that the "
-         "training worked.", False),
+         "training worked."),
     Step(7, "Audit", "Internal audit and surveillance",
          "Bring AI systems into the internal audit programme and the certification body's "
-         "surveillance cycle.", False),
+         "surveillance cycle."),
 )
 
 
@@ -54,11 +52,9 @@ def step(number: int) -> Step:
     return STEPS[number - 1]
 
 
-def step_status(assessment: Assessment, number: int, catalogs: object = None) -> Status:
+def step_status(assessment: Assessment, number: int, catalogs: object = None,
+                today: "_dt.date | None" = None) -> Status:
     """Complete when the step's registers have no problems and its own rule holds."""
-    s = step(number)
-    if not s.available:
-        return Status.UNAVAILABLE
     if number == 1:
         systems = assessment.records(AI_SYSTEMS)
         profile_ok = not PROFILE.validate(assessment.profile)
@@ -96,4 +92,36 @@ def step_status(assessment: Assessment, number: int, catalogs: object = None) ->
         if evidence_ok and not gaps(assessment, catalogs):
             return Status.COMPLETE
         return Status.IN_PROGRESS if started or assessment.records(RISKS) else Status.NOT_STARTED
-    return Status.NOT_STARTED  # pragma: no cover - later steps define their rules
+    if number in (5, 6, 7):
+        return _programme_status(assessment, number, catalogs, today)
+    return Status.NOT_STARTED  # pragma: no cover
+
+
+def _programme_status(assessment: Assessment, number: int, catalogs: object,
+                      today: "_dt.date | None") -> Status:
+    from . import programme
+    from .registers import ASSIGNMENTS, AUDITS, CHECKLIST, DOCUMENTS, FINDINGS, TRAINING
+
+    ctx = Context(assessment, catalogs)
+    names = {5: (DOCUMENTS,), 6: (TRAINING, ASSIGNMENTS), 7: (AUDITS, CHECKLIST, FINDINGS)}[number]
+    records = [(r, rec) for r in names for rec in assessment.records(r)]
+    if not records:
+        return Status.NOT_STARTED
+    if any(record_problems(r, rec, ctx) for r, rec in records):
+        return Status.IN_PROGRESS
+    today = today or _dt.date.today()
+    if number == 5:
+        done = all(d.get("status") in ("Approved", "Published")
+                   and programme.checklist_progress(d.get("ai_changes"))[0]
+                   == programme.checklist_progress(d.get("ai_changes"))[1]
+                   for d in assessment.records(DOCUMENTS))
+    elif number == 6:
+        modules = assessment.records(TRAINING)
+        done = (bool(assessment.records(ASSIGNMENTS))
+                and all(m.get("evaluation_result") for m in modules)
+                and not any(programme.assignment_state(a, today) == "Overdue"
+                            for a in assessment.records(ASSIGNMENTS)))
+    else:
+        done = (any(a.get("status") == "Closed" for a in assessment.records(AUDITS))
+                and all(f.get("status") == "Closed" for f in assessment.records(FINDINGS)))
+    return Status.COMPLETE if done else Status.IN_PROGRESS

@@ -231,8 +231,11 @@ class WorkbookWriter:
         return ws
 
     def add_table(self, title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]],
-                  freeze: str = "B2") -> Worksheet:
-        """A register-style sheet: one header row, one row per record."""
+                  freeze: str = "B2", fit_rows: bool = False) -> Worksheet:
+        """A register-style sheet: one header row, one row per record.
+
+        ``fit_rows`` gives each data row the height its wrapped text needs (for sheets of long
+        text, such as the SoA: spreadsheets do not always grow rows when a file is opened)."""
         ws = self.wb.create_sheet(safe_sheet_title(title))
         for j, col in enumerate(columns, start=1):
             cell = ws.cell(1, j)
@@ -245,6 +248,8 @@ class WorkbookWriter:
         for n, row in enumerate(rows, start=2):
             for j, col in enumerate(columns, start=1):
                 self._write(ws.cell(n, j), col.get(row), col.kind)
+            if fit_rows:
+                self._fit_row_height(ws, n, columns)
         last_col = get_column_letter(max(1, len(columns)))
         ws.freeze_panes = freeze
         ws.auto_filter.ref = f"A1:{last_col}{max(n, 2)}"
@@ -378,6 +383,21 @@ class WorkbookWriter:
             lines = max(lines, min(need, 4))
         if lines > 1:
             ws.row_dimensions[row].height = 15 * lines
+
+    @staticmethod
+    def _fit_row_height(ws: Worksheet, row: int, columns: Sequence[Column]) -> None:
+        """Give a data row the height its longest wrapped text needs (about 1.1 characters
+        per unit of column width, 15 points a line, at most Excel's 409 points)."""
+        lines = 1
+        for j, col in enumerate(columns, start=1):
+            value = ws.cell(row, j).value
+            if not isinstance(value, str) or not value:
+                continue
+            per_line = max(1, int(col.width * 1.1) - 1)
+            need = sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
+            lines = max(lines, need)
+        if lines > 1:
+            ws.row_dimensions[row].height = min(409, 15 * lines)
 
     def _drop_down(self, ws: Worksheet, col_index: int, col: Column) -> None:
         ref = self._list_ref(col.list_name or col.header, col.choices)

@@ -60,21 +60,32 @@ class StepScreen(Screen[None]):
         if session is None:
             return
         self.query_one(Stepper).statuses = tuple(
-            step_status(session.assessment, s.number, self.aigov.catalogs) for s in STEPS)
+            step_status(session.assessment, s.number, self.aigov.catalogs, self.aigov.today())
+            for s in STEPS)
 
     def step_commands(self) -> Iterable[tuple[str, str, object]]:
         """Extra command-palette entries while this step is shown: (title, help, callback)."""
         return ()
 
+    # shared by steps laid out as tabs of registers ------------------------------------------
+    TAB_FOCUS: dict[str, str] = {}
+    """Tab id -> selector of the widget to focus when the tab is shown."""
 
-class PlaceholderStep(StepScreen):
-    """A step whose issue has not landed: says what it will do, and that it is not available yet."""
+    def action_tab(self, tab: str) -> None:
+        from textual.widgets import TabbedContent
 
-    def compose_body(self) -> ComposeResult:
-        yield Static(self.step.purpose, classes="step-purpose")
-        yield Static(
-            "This step is not available yet. Its screens arrive in a later release; "
-            "nothing here is saved or exported for it. Use [ and ] or the digits 1–7 to move "
-            "between steps.",
-            classes="not-available",
-        )
+        self.query_one(TabbedContent).active = tab
+        target = self.TAB_FOCUS.get(tab)
+        if target:
+            self.call_after_refresh(lambda: self.query_one(target).focus())
+
+    def after_change(self, message: str = "") -> None:
+        """Save in the background, refresh every register view and the stepper, tell the user."""
+        from ..widgets.register_view import RegisterView
+
+        self.aigov.assessment_changed()
+        for view in self.query(RegisterView):
+            view.refresh_records(view.table.selected_id)
+        self.refresh_status()
+        if message:
+            self.notify(message, timeout=4)

@@ -31,6 +31,9 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
     from .step2_assets import AssetsScreen
     from .step3_risks import RisksScreen
     from .step4_controls import ControlsScreen
+    from .step5_documents import DocumentsScreen
+    from .step6_training import TrainingScreen
+    from .step7_audit import AuditScreen
 
     def only(bindings: list) -> list[Binding]:
         return [b for b in bindings if isinstance(b, Binding)]
@@ -44,6 +47,9 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
         ("Step 3", only(RisksScreen.BINDINGS)),
         ("Heatmap", only(Heatmap.BINDINGS)),
         ("Step 4", only(ControlsScreen.BINDINGS)),
+        ("Step 5", only(DocumentsScreen.BINDINGS)),
+        ("Step 6", only(TrainingScreen.BINDINGS)),
+        ("Step 7", only(AuditScreen.BINDINGS)),
         ("Register tables", only(RecordTable.BINDINGS)),
         ("Record forms", only(RecordDialog.BINDINGS)),
         ("Choosing from a list", only(PickDialog.BINDINGS)),

@@ -188,7 +188,8 @@ class PickDialog(ModalScreen[list[str] | None]):
     ]
 
     def __init__(self, title: str, note: str, items: list[tuple[str, str]], *,
-                 chosen: bool = True, ok: str = "Add"):
+                 chosen: bool | set[str] = True, ok: str = "Add"):
+        """``chosen``: tick everything (True), nothing (False) or the keys in a set."""
         super().__init__(classes="dialog-screen")
         self.title_text, self.note, self.items, self.chosen, self.ok = title, note, items, chosen, ok
 
@@ -199,7 +200,8 @@ class PickDialog(ModalScreen[list[str] | None]):
         with Vertical(classes="dialog wide-dialog"):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.note, classes="hint")
-            yield SelectionList[str](*[Selection(label, key, self.chosen) for key, label in self.items],
+            ticked = (lambda k: k in self.chosen) if isinstance(self.chosen, set) else (lambda k: bool(self.chosen))
+            yield SelectionList[str](*[Selection(label, key, ticked(key)) for key, label in self.items],
                                      id="pick-list")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.ok} (ctrl+s)", id="ok", variant="primary")

@@ -12,15 +12,14 @@ MARKS = {
     Status.COMPLETE: "✓",
     Status.IN_PROGRESS: "•",
     Status.NOT_STARTED: "○",
-    Status.UNAVAILABLE: "–",
 }
 
 
 class Stepper(Widget):
     """Renders ``1 Scope ✓  2 Assets –  …``; the current step is highlighted.
 
-    The marks carry the state without colour (✓ complete, • in progress, ○ not started,
-    – not available yet), so it reads in 16 colours and on a projector.
+    The marks carry the state without colour (✓ complete, • in progress, ○ not started), so
+    it reads in 16 colours and on a projector.
     """
 
     DEFAULT_CSS = """
@@ -40,8 +39,6 @@ class Stepper(Widget):
             label = f"{step.number}{name} {MARKS[status]}"
             if current:
                 text.append(f" {label} ", style="reverse bold")
-            elif status is Status.UNAVAILABLE:
-                text.append(f" {label}", style="dim")
             else:
                 text.append(f" {label}")
         return text
