@@ -247,12 +247,14 @@ class AigovApp(App[None]):
             self.notify("Open an assessment first.", severity="warning")
             return
         self._flush_screen()
-        self._export_worker(self.session.assessment.copy(), self.export_dir or default_export_dir())
+        self._export_worker(self.session.assessment.copy(), self.export_dir or default_export_dir(),
+                            Path(self.session.path).parent)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export_worker(self, assessment: Assessment, out_dir: Path) -> None:
+    def _export_worker(self, assessment: Assessment, out_dir: Path, evidence_base: Path) -> None:
         try:
-            path = export_workbook(assessment, out_dir, self.today(), self.catalogs)
+            path = export_workbook(assessment, out_dir, self.today(), self.catalogs,
+                                   evidence_base=evidence_base)
         except ExportError as exc:
             self.call_from_thread(self.notify, str(exc), title="Export failed", severity="error",
                                   timeout=15)

@@ -95,7 +95,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace, catalogs: Catalogs | None = None) -> int:
     assessment = load_read_only(args.file)
     out = Path(args.out) if args.out else default_export_dir()
-    path = export_workbook(assessment, out, catalogs=catalogs, only=args.only)
+    # relative evidence paths are read against the assessment's folder, as in the TUI
+    path = export_workbook(assessment, out, catalogs=catalogs, only=args.only,
+                           evidence_base=Path(args.file).expanduser().parent)
     print(path)
     return EXIT_OK
 

@@ -138,7 +138,8 @@ def test_sheets_are_in_step_order_with_a_hidden_lists_sheet_last(demo_book):
     _, _, wb = demo_book
     visible = ["Cover", "Scope", "AI Systems", "AI Assets", "Risk Method", "Risk Register",
                "Heatmap", "SoA", "Mandatory Clauses", "Control Mapping", "Evidence Register",
-               "Gaps"]
+               "Gaps", "Document Register", "Training Plan", "Training Records",
+               "Audit Programme", "Audit Checklist", "Findings & CAPA", "Surveillance Plan"]
     assert wb.sheetnames == visible + ["Lists"]
     states = {ws.title: ws.sheet_state for ws in wb.worksheets}
     assert states == {**{name: "visible" for name in visible}, "Lists": "hidden"}

@@ -36,7 +36,9 @@ from aigov_tui.core.xlsx import (
 TODAY = dt.date(2026, 11, 30)
 SHEET_ORDER = ["Cover", "Scope", "AI Systems", "AI Assets", "Risk Method", "Risk Register",
                "Heatmap", "SoA", "Mandatory Clauses", "Control Mapping", "Evidence Register",
-               "Gaps", "Lists"]
+               "Gaps", "Document Register", "Training Plan", "Training Records",
+               "Audit Programme", "Audit Checklist", "Findings & CAPA", "Surveillance Plan",
+               "Lists"]
 _LIST_REF = re.compile(r"^(?:'Lists'|Lists)!\$([A-Z]+)\$2:\$\1\$(\d+)$")
 
 
@@ -336,9 +338,14 @@ def _check_risk_validations(wb, n: int) -> None:
             assert values == tuple(range(1, n + 1)), col.header  # numbers, not text
             assert dv.prompt.startswith("1 "), col.header  # says what each rating means
             seen.add(col.header)
+        elif field.kind.value == "ref":
+            # without catalogs passed in, the bundled ones give the threat its drop-down
+            (dv,) = by_col[letter]
+            assert set(list_values(wb, dv)) == set(load_catalogs().threats), col.header
+            seen.add(col.header)
         else:
             assert letter not in by_col, col.header
-    assert seen == {"AI risk category", "Treatment option", "Treatment status",
+    assert seen == {"AI risk category", "Treatment option", "Treatment status", "Threat",
                     "Inherent likelihood", "Inherent impact",
                     "Residual likelihood", "Residual impact"}
 

@@ -765,3 +765,32 @@ def test_validate_assessment_reports_a_stored_row_out_of_scope(a, cats) -> None:
     problems = soa_problems_of(a, cats)
     assert {(p.record_id, p.field) for p in problems} == {("42001:A.6.2.4", "id"), ("A.9.9", "id")}
     assert all("not a control in this Statement of Applicability" in p.message for p in problems)
+
+
+def test_follow_ups_excluded_rows_clause_merge_and_custom_control_delete():
+    """An excluded row shows no inclusion reason; clause updates merge; a deleted custom
+    control leaves no SoA row or evidence reference behind."""
+    from aigov_tui.core.model import add_record as _add, delete_record as _delete
+    from aigov_tui.core.registers import CUSTOM_CONTROLS as _CC, EVIDENCE as _EV, SOA as _SOA
+    from aigov_tui.core import soa as _soa
+    from tests.conftest import build_risk_demo, catalogs as _cats
+
+    cats = _cats()
+    a = build_risk_demo()
+    linked = next(k for k in _soa.risk_links(a) if not k.startswith("42001:"))
+    _soa.update_row(a, cats, linked, {"applicable": "No", "justification_exclusion": "Out of scope"})
+    row = _soa.row(a, cats, linked)
+    assert "Risk treatment" not in (row["reasons"] or [])
+
+    _soa.update_clause(a, cats, "6.1.2", {"status": "Addressed"})
+    _soa.update_clause(a, cats, "6.1.2", {"owner": "CISO"})
+    stored = a.find("clauses", "6.1.2")
+    assert (stored["status"], stored["owner"]) == ("Addressed", "CISO")
+
+    custom = _add(a, _CC, {"title": "Human oversight", "objective": "Review outputs"}, cats)
+    _soa.update_row(a, cats, custom["id"], {"applicable": "Yes", "justification_inclusion": "EU AI Act"})
+    ev = _add(a, _EV, {"title": "Runbook", "type": "Procedure", "location": "https://x",
+                       "controls": [custom["id"], "A.5.1"]}, cats)
+    _delete(a, _CC, custom["id"])
+    assert a.find(_SOA, custom["id"]) is None
+    assert a.find(_EV, ev["id"])["controls"] == ["A.5.1"]

@@ -7,14 +7,16 @@ import datetime as _dt
 import functools
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from openpyxl.styles import Alignment
 
-from . import scoring, soa
+from . import programme, scoring, soa
 from .model import Assessment, natural_key, ref_options
-from .registers import (AI_SYSTEMS, ASSETS, CLAUSE_STATUS, CLAUSES, EVIDENCE, PROFILE, RISKS,
-                        SOA, SOA_APPLICABLE, SOA_STATUS)
+from .registers import (AI_SYSTEMS, ASSETS, ASSIGNMENTS, AUDIT_STATUS, AUDITS, CHECK_RESULTS,
+                        CHECKLIST, CLAUSE_STATUS, CLAUSES, DOC_STATUS, DOCUMENTS, EVIDENCE,
+                        FINDING_GRADES, FINDING_STATUS, FINDINGS, PEOPLE, PROFILE, RISKS, SOA,
+                        SOA_APPLICABLE, SOA_STATUS, TRAINING)
 from .schema import Field, Kind, Register
 from .xlsx import Column, DocumentControl, Highlight, WorkbookWriter, paint, set_text
 
@@ -514,6 +516,285 @@ STEP4_SHEETS = (
 )
 _STEP4 = dict(STEP4_SHEETS)
 
+# -- Steps 5–7: documents, training, internal audit and surveillance ---------------------------
+DOCUMENTS_SHEET = DOCUMENTS.sheet
+TRAINING_SHEET = TRAINING.sheet
+RECORDS_SHEET = ASSIGNMENTS.sheet
+AUDITS_SHEET = AUDITS.sheet
+CHECKLIST_SHEET = CHECKLIST.sheet
+FINDINGS_SHEET = FINDINGS.sheet
+SURVEILLANCE_SHEET = "Surveillance Plan"
+
+
+def _highlights(values: Iterable[str], colour_names: Iterable[str]) -> tuple[Highlight, ...]:
+    return tuple(Highlight(c, equals=v) for v, c in zip(values, colour_names))
+
+
+DOC_STATUS_HIGHLIGHTS = _highlights(DOC_STATUS, ("red", "orange", "yellow", "green", "green"))
+EVALUATION_HIGHLIGHTS = _highlights(TRAINING.field("evaluation_result").choices,
+                                    ("green", "yellow", "red"))
+STATE_HIGHLIGHTS = _highlights(("Done", "Due", "Overdue"), ("green", "yellow", "red"))
+AUDIT_STATUS_HIGHLIGHTS = _highlights(AUDIT_STATUS, ("grey", "yellow", "blue", "green"))
+RESULT_HIGHLIGHTS = _highlights(CHECK_RESULTS, ("green", "red", "orange", "yellow", "blue", "grey"))
+GRADE_HIGHLIGHTS = _highlights(FINDING_GRADES, ("red", "orange", "yellow", "blue"))
+FINDING_STATUS_HIGHLIGHTS = _highlights(FINDING_STATUS, ("orange", "yellow", "blue", "green"))
+EFFECTIVENESS_HIGHLIGHTS = _highlights(FINDINGS.field("effectiveness_result").choices,
+                                       ("green", "red"))
+OVERDUE_HIGHLIGHTS = (Highlight("red", equals="Overdue"),)
+CONFLICT_HIGHLIGHTS = (Highlight("orange", not_blank=True),)
+
+
+def declared_columns(register: Register, ref_ids: dict[str, list[str]] | None = None, *,
+                     highlights: dict[str, tuple[Highlight, ...]] | None = None,
+                     gets: dict[str, Any] | None = None,
+                     after: dict[str, list[Column]] | None = None) -> list[Column]:
+    """:func:`register_columns` with colours on some fields (by key), another way of showing
+    some values (``gets``) and extra derived columns right after a field (``after``)."""
+    keys = ([] if register.singleton else ["id"]) + [f.key for f in register.export_fields]
+    out = []
+    for key, col in zip(keys, register_columns(register, ref_ids=ref_ids)):
+        if highlights and key in highlights:
+            col = _with(col, highlights=highlights[key])
+        if gets and key in gets:
+            col = _with(col, get=gets[key])
+        out.append(col)
+        out.extend((after or {}).get(key, ()))
+    return out
+
+
+def _by_id(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: natural_key(str(r.get("id", ""))))
+
+
+def role_titles(catalogs: Any) -> dict[str, str]:
+    """Role key (``security_analyst``) -> the title an auditor reads."""
+    roles = getattr(catalogs, "roles", None) or {}
+    return {str(k): str((v or {}).get("title") or k) for k, v in roles.items()}
+
+
+def document_columns(ref_ids: dict[str, list[str]] | None = None) -> list[Column]:
+    return declared_columns(DOCUMENTS, ref_ids, highlights={"status": DOC_STATUS_HIGHLIGHTS})
+
+
+def training_plan_columns(catalogs: Any) -> list[Column]:
+    titles = role_titles(catalogs)
+    return declared_columns(
+        TRAINING, highlights={"evaluation_result": EVALUATION_HIGHLIGHTS},
+        gets={"audience": lambda r: [titles.get(str(k), str(k)) for k in r.get("audience") or []]})
+
+
+def training_record_columns(ref_ids: dict[str, list[str]] | None = None) -> list[Column]:
+    """The ASSIGNMENTS declaration, with the person's name, role and team after the person ID
+    and the module title after the module ID."""
+    return declared_columns(
+        ASSIGNMENTS, ref_ids, highlights={"state": STATE_HIGHLIGHTS},
+        after={"person": [Column("Person name", lambda r: r.get("_name"), 22),
+                          Column("Role", lambda r: r.get("_role"), 24),
+                          Column("Team", lambda r: r.get("_team"), 16)],
+               "module": [Column("Module title", lambda r: r.get("_module_title"), 36)]})
+
+
+def training_record_rows(assessment: Assessment, catalogs: Any,
+                         today: _dt.date) -> list[dict[str, Any]]:
+    """The training records with their state on ``today`` (Done, Due, Overdue) and the names
+    behind the person and module IDs."""
+    people = {p["id"]: p for p in assessment.records(PEOPLE)}
+    modules = {m["id"]: m for m in assessment.records(TRAINING)}
+    titles = role_titles(catalogs)
+    out = []
+    for a in _by_id(programme.assignment_rows(assessment, today)):
+        person = people.get(a.get("person")) or {}
+        role = str(person.get("role") or "")
+        out.append({**a, "_name": person.get("name"), "_role": titles.get(role, role),
+                    "_team": person.get("team"),
+                    "_module_title": (modules.get(a.get("module")) or {}).get("title")})
+    return out
+
+
+def _percent(done: int, total: int) -> int:
+    return round(100 * done / total) if total else 0
+
+
+def add_training_records(writer: WorkbookWriter, assessment: Assessment, catalogs: Any,
+                         today: _dt.date, ref_ids: dict[str, list[str]]) -> None:
+    """One row per person and module, then (below the table, outside its filter) completion
+    by module and by team and everyone in the people register with their counts."""
+    rows = training_record_rows(assessment, catalogs, today)
+    ws = writer.add_table(RECORDS_SHEET, training_record_columns(ref_ids), rows, freeze="B2",
+                          fit_rows=True, open_rows=len(rows))
+    rates = programme.completion_rates(assessment, today)
+    modules = {m["id"]: m for m in assessment.records(TRAINING)}
+    r = max(len(rows) + 1, 2) + 3
+
+    def overdue_red(column: int, block: list[Sequence[Any]]) -> Any:
+        return lambda i, j: "red" if j == column and block[i][j] else None
+
+    r = writer.write_title(ws, r, 1, f"Completion on {today.isoformat()}")
+    r = writer.write_note(ws, r, 1, "Done % = completed records / assigned records; overdue = "
+                                    "not completed and past the due date.")
+    r = writer.write_title(ws, r + 1, 1, "By module")
+    block = [(mid, total, done, overdue, _percent(done, total),
+              (modules.get(mid) or {}).get("title") or "")
+             for mid, (done, total, overdue) in sorted(rates["module"].items(),
+                                                       key=lambda kv: natural_key(kv[0]))]
+    if block:
+        top = r
+        r = writer.write_block(ws, r, 1, ("Module", "Assigned", "Done", "Overdue", "Done %",
+                                          "Module title"), block, colour=overdue_red(3, block))
+        for i in range(len(block)):  # the title runs over the empty cells to its right
+            ws.cell(top + 1 + i, 6).alignment = Alignment(vertical="top")
+    else:
+        r = writer.write_note(ws, r, 1, "No training is assigned yet.")
+    r = writer.write_title(ws, r + 1, 1, "By team")
+    block = [(team, total, done, overdue, _percent(done, total))
+             for team, (done, total, overdue) in sorted(rates["team"].items())]
+    if block:
+        r = writer.write_block(ws, r, 1, ("Team", "Assigned", "Done", "Overdue", "Done %"),
+                               block, colour=overdue_red(3, block))
+    else:
+        r = writer.write_note(ws, r, 1, "No training is assigned yet.")
+
+    r = writer.write_title(ws, r + 1, 1, "People")
+    titles = role_titles(catalogs)
+    block = []
+    for p in _by_id(assessment.records(PEOPLE)):
+        mine = [a for a in rows if a.get("person") == p["id"]]
+        role = str(p.get("role") or "")
+        block.append((p["id"], p.get("name") or "", p.get("team") or "", len(mine),
+                      sum(a["state"] == "Done" for a in mine),
+                      sum(a["state"] == "Overdue" for a in mine), titles.get(role, role)))
+    if block:
+        top = r
+        writer.write_block(ws, r, 1, ("Person", "Person name", "Team", "Records", "Done",
+                                      "Overdue", "Role"), block, colour=overdue_red(5, block))
+        for i in range(len(block)):
+            ws.cell(top + 1 + i, 7).alignment = Alignment(vertical="top")
+    else:
+        writer.write_note(ws, r, 1, "No people are registered yet.")
+
+
+def audit_columns(ref_ids: dict[str, list[str]] | None = None) -> list[Column]:
+    return declared_columns(AUDITS, ref_ids, highlights={"status": AUDIT_STATUS_HIGHLIGHTS}) + [
+        Column("Independence conflicts", lambda r: r.get("_conflicts"), 40,
+               highlights=CONFLICT_HIGHLIGHTS),
+        Column("Checklist (audited/total)", lambda r: r.get("_audited"), 14),
+        Column("Findings (open/total)", lambda r: r.get("_findings"), 14),
+    ]
+
+
+def audit_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
+    """The audits with the independence check (an auditor does not audit a control they own),
+    checklist progress (audited/total) and open findings (open/total)."""
+    items, findings = assessment.records(CHECKLIST), assessment.records(FINDINGS)
+    out = []
+    for a in _by_id(assessment.records(AUDITS)):
+        mine = [c for c in items if c.get("audit") == a["id"]]
+        audited = sum(1 for c in mine if c.get("result") not in (None, "", "Not audited"))
+        raised = [f for f in findings if f.get("audit") == a["id"]]
+        still_open = sum(1 for f in raised if f.get("status") != "Closed")
+        out.append({**a, "_conflicts": "\n".join(
+                        programme.independence_problems(assessment, catalogs, a)),
+                    "_audited": f"{audited}/{len(mine)}" if mine else "",
+                    "_findings": f"{still_open}/{len(raised)}" if raised else ""})
+    return out
+
+
+def checklist_columns(ref_ids: dict[str, list[str]] | None = None) -> list[Column]:
+    return declared_columns(CHECKLIST, ref_ids, highlights={"result": RESULT_HIGHLIGHTS}) + [
+        Column("Findings raised", lambda r: r.get("_findings"), 14, "refs")]
+
+
+def checklist_rows(assessment: Assessment) -> list[dict[str, Any]]:
+    findings = _by_id(assessment.records(FINDINGS))
+    return [{**c, "_findings": [f["id"] for f in findings if f.get("item") == c["id"]]}
+            for c in _by_id(assessment.records(CHECKLIST))]
+
+
+def finding_columns(ref_ids: dict[str, list[str]] | None = None) -> list[Column]:
+    return declared_columns(FINDINGS, ref_ids, highlights={
+        "grade": GRADE_HIGHLIGHTS, "status": FINDING_STATUS_HIGHLIGHTS,
+        "effectiveness_result": EFFECTIVENESS_HIGHLIGHTS, "overdue": OVERDUE_HIGHLIGHTS})
+
+
+SURVEILLANCE_COLUMNS = [
+    Column("Date", lambda e: e.get("date"), 12, "date"),
+    Column("Kind", lambda e: e.get("kind"), 10,
+           highlights=_highlights(("External", "Internal"), ("blue", "grey"))),
+    Column("Event", lambda e: e.get("event"), 50),
+    Column("Notes", lambda e: e.get("notes"), 70),
+]
+
+
+def add_programme_sheets(writer: WorkbookWriter, assessment: Assessment, catalogs: Any,
+                         today: _dt.date) -> None:
+    """Steps 5–7: document register, training plan and records, audit programme, checklist,
+    findings and corrective actions, surveillance plan. Time-based flags use ``today``."""
+    def refs(register: Register) -> dict[str, list[str]]:
+        return _ref_ids(register, assessment, catalogs)
+
+    writer.add_table(DOCUMENTS_SHEET, document_columns(refs(DOCUMENTS)),
+                     _by_id(programme.document_rows(assessment)), freeze="C2", fit_rows=True)
+    writer.add_table(TRAINING_SHEET, training_plan_columns(catalogs),
+                     _by_id(assessment.records(TRAINING)), freeze="C2", fit_rows=True)
+    add_training_records(writer, assessment, catalogs, today, refs(ASSIGNMENTS))
+    writer.add_table(AUDITS_SHEET, audit_columns(refs(AUDITS)), audit_rows(assessment, catalogs),
+                     freeze="C2", fit_rows=True)
+    writer.add_table(CHECKLIST_SHEET, checklist_columns(refs(CHECKLIST)),
+                     checklist_rows(assessment), freeze="B2", fit_rows=True)
+    writer.add_table(FINDINGS_SHEET, finding_columns(refs(FINDINGS)),
+                     _by_id(programme.finding_rows(assessment, today)), freeze="B2",
+                     fit_rows=True)
+    writer.add_table(SURVEILLANCE_SHEET, SURVEILLANCE_COLUMNS,
+                     programme.surveillance_plan(assessment), freeze="A2", fit_rows=True)
+
+
+def programme_summary(assessment: Assessment, today: _dt.date) -> list[tuple[str, str]]:
+    """What the Cover says about Steps 5–7, in counts on ``today``."""
+    docs = assessment.records(DOCUMENTS)
+    signed = sum(1 for d in docs if d.get("status") in ("Approved", "Published"))
+    records = programme.assignment_rows(assessment, today)
+    findings = programme.finding_rows(assessment, today)
+    return [
+        ("Documents", f"{len(docs)} in the register, {signed} approved or published "
+                      f"(see {DOCUMENTS_SHEET})"),
+        ("Training", f"{sum(r['state'] == 'Done' for r in records)} of {len(records)} records "
+                     f"done, {sum(r['state'] == 'Overdue' for r in records)} overdue "
+                     f"(see {RECORDS_SHEET})"),
+        ("Internal audit", f"{len(assessment.records(AUDITS))} audits, {len(findings)} findings: "
+                           f"{sum(f.get('status') != 'Closed' for f in findings)} open, "
+                           f"{sum(bool(f['overdue']) for f in findings)} overdue "
+                           f"(see {FINDINGS_SHEET})"),
+    ]
+
+
+PROGRAMME_SHEETS = (
+    (DOCUMENTS_SHEET, "Document register (7.5): every ISMS document with its clause or control "
+                      "reference, owner, version, what must change for AI and how many of those "
+                      "changes are done, status, next review, approval and linked evidence "
+                      "(Step 5)."),
+    (TRAINING_SHEET, "Training modules (7.2, 7.3, A.6.3): audience roles, topics, hours, "
+                     "frequency, linked controls and the evaluation of each module's "
+                     "effectiveness (Step 6)."),
+    (RECORDS_SHEET, "Training records: per person and module the due and completion dates, "
+                    "result, evidence and state on the export date (Done, Due, Overdue), with "
+                    "the person's name, role and team; below the table, completion by module "
+                    "and by team and the people register with their counts (Step 6)."),
+    (AUDITS_SHEET, "Internal audit programme (9.2): scope (AI systems, controls, clauses), "
+                   "criteria, lead auditor and team, planned dates, status, the independence "
+                   "check, checklist progress and open findings (Step 7)."),
+    (CHECKLIST_SHEET, "Audit checklist: per control or clause the audit question, evidence "
+                      "expected, result, objective evidence seen, notes and the findings raised "
+                      "(Step 7)."),
+    (FINDINGS_SHEET, "Nonconformities and corrective actions (10.2): grade, requirement, "
+                     "statement, objective evidence, correction, root cause, corrective action, "
+                     "owner, due date, status, effectiveness check, closure, and actions overdue "
+                     "on the export date (Step 7)."),
+    (SURVEILLANCE_SHEET, "Certification-body surveillance and recertification audits from the "
+                         "certificate dates (Step 1), with the planned internal audits, in date "
+                         "order (Step 7)."),
+)
+
+
 SHEETS = (
     ("Scope", "Organisation profile, current ISMS scope and the AI scope addendum (Step 1)."),
     ("AI Systems", "Register of AI systems with role, provenance, EU AI Act class and scope decision."),
@@ -527,6 +808,7 @@ SHEETS = (
     (HEATMAP_SHEET, "Number of risks per likelihood × impact cell, inherent and residual side by "
                     "side, and the risk IDs behind each cell (Step 3)."),
     *STEP4_SHEETS,
+    *PROGRAMME_SHEETS,
     (LISTS_SHEET, "Hidden: the values offered by the drop-downs of the register sheets."),
 )
 
@@ -548,9 +830,8 @@ def build_workbook(assessment: Assessment, today: _dt.date, catalogs: Any = None
                    evidence_base: Path | None = None, only: str | None = None) -> WorkbookWriter:
     if only not in (None, *ONLY_CHOICES):
         raise ExportError(f"Unknown export {only!r}: choose one of {', '.join(ONLY_CHOICES)}.")
-    # the SoA sheets cannot do without the catalogs; the risk register's threat drop-down
-    # stays with the caller's (as before: none without them)
-    given = catalogs
+    # without catalogs, the bundled ones serve the whole workbook (the SoA sheets cannot do
+    # without them, and reference columns such as the threat get their drop-downs)
     if catalogs is None:
         catalogs = _bundled_catalogs()
     rows = soa.soa_rows(assessment, catalogs)
@@ -560,6 +841,8 @@ def build_workbook(assessment: Assessment, today: _dt.date, catalogs: Any = None
              else "AI extension of the ISMS: assessment workbook")
     control = document_control(assessment, today, title)
     control.extra = [("SoA version", version), *soa_summary(rows, gaps)]
+    if only != "soa":
+        control.extra += programme_summary(assessment, today)
     writer = WorkbookWriter(control)
     if only == "soa":
         writer.add_cover(SOA_ONLY_SHEETS)
@@ -573,12 +856,13 @@ def build_workbook(assessment: Assessment, today: _dt.date, catalogs: Any = None
                      register_rows(assessment, AI_SYSTEMS))
     writer.add_table(ASSETS.sheet, register_columns(ASSETS), register_rows(assessment, ASSETS))
     add_risk_method(writer, method)
-    writer.add_table(RISKS.sheet, register_columns(RISKS, method, _ref_ids(RISKS, assessment, given)),
-                     register_rows(assessment, RISKS),
-                     freeze="C2")
+    writer.add_table(RISKS.sheet,
+                     register_columns(RISKS, method, _ref_ids(RISKS, assessment, catalogs)),
+                     register_rows(assessment, RISKS), freeze="C2")
     add_heatmap(writer, assessment)
     add_soa_sheets(writer, assessment, catalogs, rows, gaps, today, evidence_base,
                    with_evidence=True)
+    add_programme_sheets(writer, assessment, catalogs, today)
     return writer
 
 

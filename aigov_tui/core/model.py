@@ -247,6 +247,18 @@ def references_to(assessment: Assessment, register: Register, record_id: str) ->
     return found
 
 
+def _forget_soa_key(assessment: Assessment, key: str) -> None:
+    """A custom control leaves the SoA: drop its stored row and every SoA reference to it."""
+    soa_rows = assessment.records("soa")
+    soa_rows[:] = [r for r in soa_rows if r.get("id") != key]
+    for other in REGISTERS.values():
+        for f in other.fields:
+            if f.kind is Kind.REFS and f.ref == "soa":
+                for r in assessment.records(other):
+                    if key in (r.get(f.key) or []):
+                        r[f.key] = [v for v in r[f.key] if v != key]
+
+
 def delete_record(assessment: Assessment, register: Register, record_id: str) -> dict[str, Any]:
     """Remove a record and every reference to it; its ID is never issued again."""
     records = assessment.records(register)
@@ -255,6 +267,8 @@ def delete_record(assessment: Assessment, register: Register, record_id: str) ->
             for _, other, key in references_to(assessment, register, record_id):
                 value = other.get(key)
                 other[key] = [v for v in value if v != record_id] if isinstance(value, list) else None
+            if register.name == "custom_controls":
+                _forget_soa_key(assessment, record_id)
             touch(assessment)
             return records.pop(i)
     raise KeyError(f"{register.item} {record_id} does not exist")

@@ -98,7 +98,7 @@ def soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
             if row.get("applicable") in (None, "", "Undecided"):
                 row["applicable"] = "Yes"
             reasons = list(row.get("reasons") or [])
-            if "Risk treatment" not in reasons:
+            if "Risk treatment" not in reasons and row["applicable"] == "Yes":
                 row["reasons"] = ["Risk treatment", *reasons]
             if row["applicable"] == "Yes" and not row.get("justification_inclusion"):
                 row["justification_inclusion"] = derived_justification(linked)
@@ -280,12 +280,15 @@ def clause_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
 def update_clause(assessment: Assessment, catalogs: Any, cid: str, values: dict[str, Any]) -> dict[str, Any]:
     if cid not in catalogs.clauses:
         raise KeyError(f"{cid} is not an ISO 27001 clause")
-    record, problems = CLAUSES.coerce({**values, "id": cid})
+    existing = assessment.find(CLAUSES, cid) or {}
+    merged = {**{k: v for k, v in existing.items() if k != "id"},
+              **{k: v for k, v in values.items() if k != "id"}}
+    record, problems = CLAUSES.coerce({**merged, "id": cid})
     problems = problems or CLAUSES.validate(record)
     if problems:
         raise RecordError(problems)
     stored = {"id": cid, **{f.key: record.get(f.key) for f in CLAUSES.input_fields}}
-    existing = assessment.find(CLAUSES, cid)
+    existing = assessment.find(CLAUSES, cid)  # type: ignore[assignment]
     if existing is None:
         assessment.records(CLAUSES).append(stored)
     else:
@@ -370,7 +373,7 @@ def evidence_flags(assessment: Assessment, today: _dt.date, base: Path | None = 
 
 
 def soa_problems(assessment: Assessment, catalogs: Any) -> list[Problem]:
-    """Validation of the stored SoA decisions (for validate_assessment)."""
+    """Validation of the stored SoA decisions and clause rows (for validate_assessment)."""
     ctx = Context(assessment, catalogs)
     rows = {r["id"]: r for r in soa_rows(assessment, catalogs)}
     problems = []
@@ -380,4 +383,10 @@ def soa_problems(assessment: Assessment, catalogs: Any) -> list[Problem]:
             problems.append(Problem(SOA.title, key, "id", f"{key} is not a control in this Statement of Applicability."))
             continue
         problems.extend(record_problems(SOA, rows[key], ctx))
+    for stored in assessment.records(CLAUSES):
+        cid = str(stored.get("id"))
+        if cid not in catalogs.clauses:
+            problems.append(Problem(CLAUSES.title, cid, "id", f"{cid} is not an ISO 27001 clause."))
+            continue
+        problems.extend(CLAUSES.validate(stored))
     return problems

@@ -231,11 +231,15 @@ class WorkbookWriter:
         return ws
 
     def add_table(self, title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]],
-                  freeze: str = "B2", fit_rows: bool = False) -> Worksheet:
+                  freeze: str = "B2", fit_rows: bool = False,
+                  open_rows: int | None = None) -> Worksheet:
         """A register-style sheet: one header row, one row per record.
 
         ``fit_rows`` gives each data row the height its wrapped text needs (for sheets of long
-        text, such as the SoA: spreadsheets do not always grow rows when a file is opened)."""
+        text, such as the SoA: spreadsheets do not always grow rows when a file is opened).
+        Drop-downs and conditional fills reach :data:`VALIDATION_ROWS` rows below the header,
+        so rows a user adds get them too; ``open_rows`` stops them after that many rows
+        instead (for a sheet with blocks written below the table, e.g. summary counts)."""
         ws = self.wb.create_sheet(safe_sheet_title(title))
         for j, col in enumerate(columns, start=1):
             cell = ws.cell(1, j)
@@ -253,13 +257,14 @@ class WorkbookWriter:
         last_col = get_column_letter(max(1, len(columns)))
         ws.freeze_panes = freeze
         ws.auto_filter.ref = f"A1:{last_col}{max(n, 2)}"
+        last_row = 1 + max(1, VALIDATION_ROWS if open_rows is None else open_rows)
         for j, col in enumerate(columns, start=1):
             if col.kind in ("choice", "integer") and col.choices:
-                self._drop_down(ws, j, col)
+                self._drop_down(ws, j, col, last_row)
             if col.highlights:
                 letter = get_column_letter(j)
                 for h in col.highlights:
-                    ws.conditional_formatting.add(f"{letter}2:{letter}{VALIDATION_ROWS + 1}",
+                    ws.conditional_formatting.add(f"{letter}2:{letter}{last_row}",
                                                   h.rule(f"{letter}2"))
         self._print_setup(ws)
         return ws
@@ -399,7 +404,8 @@ class WorkbookWriter:
         if lines > 1:
             ws.row_dimensions[row].height = min(409, 15 * lines)
 
-    def _drop_down(self, ws: Worksheet, col_index: int, col: Column) -> None:
+    def _drop_down(self, ws: Worksheet, col_index: int, col: Column,
+                   last_row: int = VALIDATION_ROWS + 1) -> None:
         ref = self._list_ref(col.list_name or col.header, col.choices)
         dv = DataValidation(type="list", formula1=ref, allow_blank=True, showDropDown=False)
         dv.error = neutralise(f"Choose one of the values listed for {col.header}.")[:255]
@@ -410,7 +416,7 @@ class WorkbookWriter:
             dv.prompt = neutralise(col.prompt)[:255]
             dv.showInputMessage = True
         letter = get_column_letter(col_index)
-        dv.add(f"{letter}2:{letter}{VALIDATION_ROWS + 1}")
+        dv.add(f"{letter}2:{letter}{last_row}")
         ws.add_data_validation(dv)
 
     def _list_ref(self, name: str, choices: tuple[str, ...]) -> str:
