@@ -794,3 +794,17 @@ def test_follow_ups_excluded_rows_clause_merge_and_custom_control_delete():
     _delete(a, _CC, custom["id"])
     assert a.find(_SOA, custom["id"]) is None
     assert a.find(_EV, ev["id"])["controls"] == ["A.5.1"]
+
+
+def test_unknown_document_reference_in_the_soa_is_rejected():
+    import pytest as _pytest
+
+    from aigov_tui.core import soa as _soa
+    from aigov_tui.core.model import RecordError as _RecordError
+    from tests.conftest import build_risk_demo, catalogs as _cats
+
+    a = build_risk_demo()
+    with _pytest.raises(_RecordError) as err:
+        _soa.update_row(a, _cats(), "A.5.1", {"applicable": "Yes", "justification_inclusion": "x",
+                                               "policy_refs": ["DOC-099"]})
+    assert "DOC-099" in str(err.value)

@@ -309,7 +309,6 @@ def _check_documents(c: _Checker, data: dict[str, Any]) -> None:
 
 
 def _check_training(c: _Checker, data: dict[str, Any]) -> None:
-    roles = [r["id"] for _, r in c.entries(data, "roles", False)]
     for label, r in c.entries(data, "roles", False):
         c.text(r, "title", label)
     for label, m in c.entries(data, "modules"):

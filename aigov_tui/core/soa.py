@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .model import Assessment, Context, RecordError, natural_key, record_problems, touch
+from .model import Assessment, Context, RecordError, check_context, natural_key, record_problems, touch
 from .registers import CLAUSES, CUSTOM_CONTROLS, EVIDENCE, RISKS, SOA
 from .schema import Problem
 
@@ -130,7 +130,7 @@ def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str
         # a risk relying on it justifies it, also when the user turns a "No" back into "Yes"
         record["justification_inclusion"] = derived_justification(current["linked_risks"])
     if not problems:
-        problems = SOA.validate(record) + _evidence_problems(assessment, key, record)
+        problems = SOA.validate(record) + check_context(SOA, record, Context(assessment, catalogs))
     if problems:
         raise RecordError(problems)
     stored = {"id": key, **{f.key: record.get(f.key) for f in SOA.input_fields}}
@@ -149,15 +149,6 @@ def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str
         existing.update(stored)
     touch(assessment)
     return row(assessment, catalogs, key)
-
-
-def _evidence_problems(assessment: Assessment, key: str, record: dict[str, Any]) -> list[Problem]:
-    known = {str(e.get("id")) for e in assessment.records(EVIDENCE)}
-    unknown = [e for e in record.get("evidence_refs") or [] if e not in known]
-    if unknown:
-        return [Problem(SOA.title, key, "evidence_refs",
-                        f"Evidence: {', '.join(unknown)} is not in the evidence register.")]
-    return []
 
 
 def bulk_update(assessment: Assessment, catalogs: Any, keys: Iterable[str],

@@ -33,6 +33,8 @@ class ScopeScreen(StepScreen):
         Binding("f3", "tab('tab-systems')", "AI systems", show=False, tooltip="Show the AI systems"),
         Binding("f4", "tab('tab-addendum')", "Addendum", show=False, tooltip="Show the scope addendum"),
     ]
+    TAB_FOCUS = {"tab-org": "#profile-form", "tab-systems": "#systems #table",
+                 "tab-addendum": "#addendum"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,12 +64,6 @@ class ScopeScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#systems #table").focus()
-
-    def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
-        target = {"tab-org": "#profile-form", "tab-systems": "#systems #table",
-                  "tab-addendum": "#addendum"}[tab]
-        self.call_after_refresh(lambda: self.query_one(target).focus())
 
     def step_commands(self) -> Iterable[tuple[str, str, Any]]:
         yield ("Add AI system", "Open the form for a new AI system",

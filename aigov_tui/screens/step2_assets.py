@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Label, Select
 
-from ..core.model import RecordError, add_record, ref_options
+from ..core.model import ref_options
 from ..core.registers import AI_SYSTEMS, ASSET_TYPES, ASSETS
 from ..core.suggest import suggest_assets
 from ..widgets.dialogs import PickDialog
@@ -116,20 +116,9 @@ class AssetsScreen(StepScreen):
     def _add_suggestions(self, suggestions: list[dict[str, Any]], picked: list[str] | None) -> None:
         if not picked:
             return
-        session = self.aigov.session
-        assert session is not None
-        added = []
-        for i in picked:
-            try:
-                added.append(add_record(session.assessment, ASSETS, suggestions[int(i)], self.aigov.catalogs)["id"])
-            except RecordError as exc:
-                self.notify(str(exc), severity="error")
-        view = self.query_one("#assets", RegisterView)
-        view.refresh_records(added[0] if added else None)
-        self.aigov.assessment_changed()
-        self.refresh_status()
-        if added:
-            self.notify(f"Added {len(added)} assets ({added[0]}–{added[-1]}); edit any with e.", timeout=5)
+        added = self.query_one("#assets", RegisterView).add_many([suggestions[int(i)] for i in picked])
+        self.after_change(f"Added {len(added)} assets ({added[0]}–{added[-1]}); edit any with e."
+                          if added else "")
 
     @on(RegisterView.Changed, "#assets")
     def _changed(self, event: RegisterView.Changed) -> None:

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
 from ..core import scoring
-from ..core.model import RecordError, add_record, natural_key, set_risk_method
+from ..core.model import natural_key, set_risk_method
 from ..core.registers import ASSETS, RISKS
 from ..core.suggest import suggest_risks
 from ..widgets.dialogs import PickDialog
@@ -35,6 +35,8 @@ class RisksScreen(StepScreen):
         Binding("ctrl+s", "apply_or_save", "Save", show=False,
                 tooltip="On the method tab: apply the method and re-score every risk"),
     ]
+    TAB_FOCUS = {"tab-register": "#risks #table", "tab-heatmap": "#heat-inherent",
+                 "tab-method": "#method-likelihood"}
 
     def compose_body(self) -> ComposeResult:
         session = self.aigov.session
@@ -96,12 +98,6 @@ class RisksScreen(StepScreen):
         yield ("Suggest risks", "Propose risks from the threat catalog for chosen assets", self.action_suggest)
         yield ("Show heatmap", "Step 3, Heatmap tab", lambda: self.action_tab("tab-heatmap"))
         yield ("Edit risk method", "Step 3, Risk method tab", lambda: self.action_tab("tab-method"))
-
-    def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
-        target = {"tab-register": "#risks #table", "tab-heatmap": "#heat-inherent",
-                  "tab-method": "#method-likelihood"}[tab]
-        self.call_after_refresh(lambda: self.query_one(target).focus())
 
     # register and heatmap -------------------------------------------------------------------
     def _refresh_heatmaps(self) -> None:
@@ -179,16 +175,8 @@ class RisksScreen(StepScreen):
     def _add_suggestions(self, suggestions: list[dict[str, Any]], picked: list[str] | None) -> None:
         if not picked:
             return
-        session = self.aigov.session
-        assert session is not None
-        added = []
-        for i in picked:
-            try:
-                added.append(add_record(session.assessment, RISKS, suggestions[int(i)],
-                                        self.aigov.catalogs, strict=False)["id"])
-            except RecordError as exc:  # pragma: no cover - strict=False keeps problems
-                self.notify(str(exc), severity="error")
-        self.query_one("#risks", RegisterView).refresh_records(added[0] if added else None)
+        added = self.query_one("#risks", RegisterView).add_many([suggestions[int(i)] for i in picked],
+                                                                strict=False)
         self._after_change()
         if added:
             self.notify(f"Added {len(added)} draft risks ({added[0]}–{added[-1]}). Rate likelihood "

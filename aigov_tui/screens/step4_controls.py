@@ -41,6 +41,8 @@ class ControlsScreen(StepScreen):
         Binding("h", "check_evidence", "Check files", show=False,
                 tooltip="Re-hash evidence files and flag expired or changed ones"),
     ]
+    TAB_FOCUS = {"tab-soa": "#soa #table", "tab-custom": "#custom #table",
+                 "tab-clauses": "#clauses #table", "tab-evidence": "#evidence #table"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -94,12 +96,6 @@ class ControlsScreen(StepScreen):
                lambda: (self.action_tab("tab-evidence"), self.query_one("#evidence", RegisterView).add(None)))
         yield ("Check evidence files", "Re-hash files; flag expired or changed evidence",
                self.action_check_evidence)
-
-    def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
-        target = {"tab-soa": "#soa #table", "tab-custom": "#custom #table",
-                  "tab-clauses": "#clauses #table", "tab-evidence": "#evidence #table"}[tab]
-        self.call_after_refresh(lambda: self.query_one(target).focus())
 
     # SoA rows ----------------------------------------------------------------------------------
     def _soa_rows(self) -> list[dict[str, Any]]:

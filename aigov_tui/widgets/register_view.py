@@ -129,6 +129,24 @@ class RegisterView(Vertical):
         self.app.push_screen(RecordDialog(self.register, values, submit,
                                           title=f"New {self.register.item}", options=self._options()), done)
 
+    def add_many(self, values: list[dict[str, Any]], *, strict: bool = True) -> list[str]:
+        """Add several prefilled records at once (accepted suggestions); returns their IDs.
+
+        With ``strict=False`` records that still have problems are kept and marked !.
+        """
+        session = self.app_.session
+        added, failed = [], []
+        for v in values:
+            try:
+                added.append(add_record(session.assessment, self.register, v, self.app_.catalogs,
+                                        strict=strict)["id"])
+            except RecordError as exc:
+                failed.append(str(exc))
+        if failed:
+            self.app.notify(f"{len(failed)} not added: {failed[0]}", severity="error", timeout=10)
+        self.refresh_records(added[0] if added else None)
+        return added
+
     @on(RecordTable.Edit)
     def _edit(self, event: RecordTable.Edit) -> None:
         event.stop()
