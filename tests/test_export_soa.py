@@ -218,13 +218,17 @@ def test_user_decisions_reach_the_soa(assessed, tmp_path):
     cats = catalogs()
     ev = add_record(assessed, EVIDENCE, {"title": "Badge system export", "type": "Record",
                                          "location": "https://intranet/badges"}, cats)
+    from aigov_tui.core.registers import DOCUMENTS
+
+    doc = add_record(assessed, DOCUMENTS, {"title": "Information security policy", "owner": "CISO",
+                                           "status": "Drafting"}, cats)
     soa.update_row(assessed, cats, "A.7.1", {"applicable": "No",
                                              "justification_exclusion": "Cloud-only AI estate."})
     soa.update_row(assessed, cats, "A.5.1", {
         "applicable": "Yes", "reasons": ["Legal or regulatory", "Contractual"],
         "justification_inclusion": "Required by the ISMS.", "status": "Implemented",
         "how": "Policy set v3", "owner": "CISO", "target_date": "2027-03-31",
-        "policy_refs": "ISMS-POL-01", "evidence_refs": [ev["id"]]})
+        "policy_refs": [doc["id"]], "evidence_refs": [ev["id"]]})
     _, wb = export(assessed, tmp_path)
     ws = wb["SoA"]
     excluded = row_by_id(ws, "A.7.1")
@@ -236,6 +240,7 @@ def test_user_decisions_reach_the_soa(assessed, tmp_path):
     assert r["Implementation status"] == "Implemented"
     assert r["Control owner"] == "CISO"
     assert r["Evidence"] == ev["id"]
+    assert r["Policy and procedure references"] == doc["id"]
     assert r["Target date"] == dt.datetime(2027, 3, 31)
     assert cell_of(ws, "A.5.1", "Target date").number_format == "yyyy-mm-dd"
     assert r["How it is extended to AI"]  # prefilled from the catalog's AI guidance

@@ -111,7 +111,7 @@ class Heatmap(Widget, can_focus=True):
                 text.append(body.center(cell_w - 1, pad), style=style)
                 text.append(pad)
             text.append("\n")
-        text.append("L\\I"[: label_w - 1].ljust(label_w, pad), style="dim")
+        text.append(("I:" if self.compact else "impact:").ljust(label_w, pad), style="dim")
         for ii in range(1, n + 1):
             text.append(str(ii).center(cell_w - 1, pad) + pad, style="dim")
         return text

@@ -59,6 +59,7 @@ class RecordTable(Vertical):
         self.empty_hint = empty_hint or f"No {register.title} yet: press a to add one."
         self.records: list[dict[str, Any]] = []
         self.problems: dict[str, int] = {}
+        self.ref_labels: dict[str, dict[str, str]] = {}
         self.total = 0
         self.filter_label = ""
         self.sort_key = "" if register.keyed else "id"
@@ -119,6 +120,12 @@ class RecordTable(Vertical):
         for f in chosen:
             t.add_column(f.table_label or f.label, key=f.key, width=widths[f.key])
 
+    def _cell(self, f: Field, value: Any) -> str:
+        labels = self.ref_labels.get(f.key)
+        if labels and isinstance(value, str) and value in labels:
+            return labels[value]
+        return display(f, value)
+
     def _id_width(self) -> int:
         longest = max((len(str(r.get("id", ""))) for r in self.records), default=0)
         return max(ID_WIDTH, min(longest, 14))
@@ -130,9 +137,11 @@ class RecordTable(Vertical):
     # data ----------------------------------------------------------------------------------
     def set_records(self, records: list[dict[str, Any]], select: str | None = None, *,
                     problems: dict[str, int] | None = None, total: int | None = None,
-                    filter_label: str = "") -> None:
-        """Show these records; ``problems`` counts each record's validation problems (marked !)."""
+                    filter_label: str = "", ref_labels: dict[str, dict[str, str]] | None = None) -> None:
+        """Show these records; ``problems`` counts each record's validation problems (marked !);
+        ``ref_labels`` shows single references with their name (``PER-001 Ann Lee``)."""
         self.records = list(records)
+        self.ref_labels = ref_labels or {}
         self.problems = problems or {}
         self.total = len(records) if total is None else total
         self.filter_label = filter_label
@@ -167,7 +176,7 @@ class RecordTable(Vertical):
             rid = str(r.get("id", ""))
             mark = Text("!", style="bold reverse") if self.problems.get(rid) else Text(" ")
             t.add_row(mark, rid,
-                      *[Text(display(f, r.get(f.key)), no_wrap=True, overflow="ellipsis",
+                      *[Text(self._cell(f, r.get(f.key)), no_wrap=True, overflow="ellipsis",
                              style=(self.styler(f.key, r.get(f.key)) if self.styler else "") or "")
                         for f in self._columns],
                       key=str(r.get("id", "")))

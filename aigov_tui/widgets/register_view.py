@@ -14,10 +14,10 @@ from textual.containers import Vertical
 from textual.message import Message
 
 from ..core.model import (
-    Context, RecordError, add_record, delete_record, field_options, record_problems, references_to,
-    update_record,
+    Context, RecordError, add_record, delete_record, field_options, record_problems, ref_options,
+    references_to, update_record,
 )
-from ..core.schema import Problem, Register
+from ..core.schema import Kind, Problem, Register
 from .dialogs import ConfirmDialog, RecordDialog
 from .record_table import RecordTable
 
@@ -81,8 +81,10 @@ class RegisterView(Vertical):
         records = self.source() if self.source else session.assessment.records(self.register)
         shown = [r for r in records if self._filter is None or self._filter(r)]
         problems = {str(r.get("id")): len(record_problems(self.register, r, ctx)) for r in shown}
+        labels = {f.key: ref_options(f.ref, session.assessment, self.app_.catalogs) or {}
+                  for f in self.register.table_fields if f.kind is Kind.REF}
         self.table.set_records(shown, select, problems=problems, total=len(records),
-                               filter_label=self._filter_label)
+                               filter_label=self._filter_label, ref_labels=labels)
 
     def _options(self) -> dict[str, list[tuple[Any, str]]]:
         session = self.app_.session
