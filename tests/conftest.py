@@ -124,3 +124,20 @@ def programme_file(workdir: Path) -> Path:
     path = Path("programme.aigov.json")
     Store.create(path, build_programme_demo()).close()
     return path
+
+
+_RISK_DEMO = None
+
+
+@pytest.fixture
+def cats() -> Catalogs:
+    return catalogs()
+
+
+@pytest.fixture
+def a():
+    """The demo with assets and eight risks naming planned controls; a fresh copy per test."""
+    global _RISK_DEMO
+    if _RISK_DEMO is None:
+        _RISK_DEMO = build_risk_demo()
+    return _RISK_DEMO.copy()

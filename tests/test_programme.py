@@ -19,25 +19,9 @@ from aigov_tui.core.registers import (
     ASSIGNMENTS, AUDITS, CHECKLIST, CUSTOM_CONTROLS, DOCUMENTS, EVIDENCE, FINDINGS, PEOPLE,
     TRAINING,
 )
-from tests.conftest import build_risk_demo, catalogs
 
 TODAY = dt.date(2026, 11, 30)
 
-_DEMO: Assessment | None = None
-
-
-@pytest.fixture
-def cats():
-    return catalogs()
-
-
-@pytest.fixture
-def a() -> Assessment:
-    """The demo (Step 1 + eight risks naming planned controls), a fresh copy per test."""
-    global _DEMO
-    if _DEMO is None:
-        _DEMO = build_risk_demo()
-    return _DEMO.copy()
 
 
 def fields_of(exc: pytest.ExceptionInfo[RecordError]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from aigov_tui.core.model import (
     Assessment, RecordError, add_record, delete_record, update_record, validate_assessment,
 )
 from aigov_tui.core.registers import CLAUSES, CUSTOM_CONTROLS, EVIDENCE, RISKS, SOA
-from tests.conftest import TODAY, build_risk_demo, catalogs
+from tests.conftest import TODAY, build_risk_demo
 
 FW27 = "ISO/IEC 27001:2022"
 FW42 = "ISO/IEC 42001:2023"
@@ -22,21 +22,6 @@ CLOUD_ONLY = "Cloud-only AI estate: all AI infrastructure is hosted by AWS (see 
 
 
 # --- fixtures and helpers ----------------------------------------------------------------------
-_DEMO: Assessment | None = None
-
-
-@pytest.fixture
-def cats():
-    return catalogs()
-
-
-@pytest.fixture
-def a() -> Assessment:
-    """The demo with eight risks naming planned controls (a fresh copy per test)."""
-    global _DEMO
-    if _DEMO is None:
-        _DEMO = build_risk_demo()
-    return _DEMO.copy()
 
 
 def rows_by_id(a: Assessment, cats) -> dict[str, dict]:
@@ -773,7 +758,7 @@ def test_follow_ups_excluded_rows_clause_merge_and_custom_control_delete():
     from aigov_tui.core.model import add_record as _add, delete_record as _delete
     from aigov_tui.core.registers import CUSTOM_CONTROLS as _CC, EVIDENCE as _EV, SOA as _SOA
     from aigov_tui.core import soa as _soa
-    from tests.conftest import build_risk_demo, catalogs as _cats
+    from tests.conftest import catalogs as _cats
 
     cats = _cats()
     a = build_risk_demo()
@@ -801,7 +786,7 @@ def test_unknown_document_reference_in_the_soa_is_rejected():
 
     from aigov_tui.core import soa as _soa
     from aigov_tui.core.model import RecordError as _RecordError
-    from tests.conftest import build_risk_demo, catalogs as _cats
+    from tests.conftest import catalogs as _cats
 
     a = build_risk_demo()
     with _pytest.raises(_RecordError) as err:
