@@ -108,7 +108,7 @@ AI_SYSTEMS = Register(
         Field("deployment", "Deployment", Kind.CHOICE, ("Internal", "Customer-facing"),
               required=True, width=16, in_table=False),
         Field("personal_data", "Personal data", Kind.CHOICE, YES_NO, required=True, width=10,
-              table_width=8, table_rank=5, table_label="Pers.data"),
+              table_width=8, table_rank=5, table_label="Personal"),
         Field("eu_ai_act", "EU AI Act risk class", Kind.CHOICE,
               ("Prohibited", "High", "Limited", "Minimal", "Not assessed"),
               required=True, width=14, table_width=10, table_rank=3, table_label="AI Act"),
