@@ -793,3 +793,17 @@ def test_unknown_document_reference_in_the_soa_is_rejected():
         _soa.update_row(a, _cats(), "A.5.1", {"applicable": "Yes", "justification_inclusion": "x",
                                                "policy_refs": ["DOC-099"]})
     assert "DOC-099" in str(err.value)
+
+
+def test_bulk_decide_routes_the_justification_by_decision(a, cats):
+    from aigov_tui.core import soa as _soa
+
+    physical = [k for k, c in cats.iso27001.items() if c.get("theme") == "Physical"]
+    done, problems = _soa.bulk_decide(a, cats, physical, "No", "Cloud only")
+    assert len(done) == 14 and not problems
+    assert all(_soa.row(a, cats, k)["justification_exclusion"] == "Cloud only" for k in physical)
+    done, _ = _soa.bulk_decide(a, cats, ["A.5.1"], "Yes", "Policy set", "Planned")
+    r = _soa.row(a, cats, "A.5.1")
+    assert (r["justification_inclusion"], r["status"]) == ("Policy set", "Planned")
+    done, _ = _soa.bulk_decide(a, cats, ["A.5.1"], status="Implemented")
+    assert _soa.row(a, cats, "A.5.1")["justification_inclusion"] == "Policy set"

@@ -251,3 +251,26 @@ async def test_a_bad_method_is_explained_and_not_applied(risk_file: Path) -> Non
         await settle(pilot)
         assert "should start at 5" in str(app.screen.query_one("#method-error-bands").render())
     assert stored(risk_file)["risk_method"]["1"]["bands"][1]["level"] == "Medium"
+
+
+async def test_deleting_the_last_risk_naming_a_control_says_so(risk_file: Path) -> None:
+    from aigov_tui.core import soa
+
+    app = test_app(risk_file)
+    said: list[str] = []
+    real_notify = app.notify
+    app.notify = lambda message, **kw: (said.append(str(message)), real_notify(message, **kw))  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        links = soa.risk_links(app.session.assessment)
+        only_r005 = sorted(k for k, rs in links.items() if rs == ["R-005"])
+        assert "A.5.15" in only_r005
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "down")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot, 3)
+    notice = next(m for m in said if m.startswith("Deleted R-005"))
+    assert "No risk names" in notice and "A.5.15" in notice and "Step 4" in notice

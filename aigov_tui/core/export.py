@@ -328,27 +328,20 @@ def _with(column: Column, **changes: Any) -> Column:
 def soa_columns() -> list[Column]:
     """The SoA sheet's columns from the SOA declaration: the framework written out in full on
     every row, drop-downs and colours on applicability and implementation status."""
-    out = []
-    for col in register_columns(SOA):
-        if col.header == SOA.field("framework").export_header:
-            col = _with(col, width=20, get=lambda r: FRAMEWORK_NAMES.get(
-                str(r.get("framework") or ""), r.get("framework")))
-        elif col.header == SOA.field("ai_relevance").export_header:
-            col = _with(col, get=lambda r: str(r.get("ai_relevance") or "").capitalize())
-        elif col.header == SOA.field("applicable").export_header:
-            col = _with(col, highlights=APPLICABLE_HIGHLIGHTS,
-                        prompt="Yes: the control is needed (give the justification for "
-                               "inclusion). No: excluded (give the justification for "
-                               "exclusion). Undecided: not decided yet.")
-        elif col.header == SOA.field("status").export_header:
-            col = _with(col, highlights=STATUS_HIGHLIGHTS)
-        out.append(col)
-    return out
+    return declared_columns(SOA, tweaks={
+        "framework": {"width": 20, "get": lambda r: FRAMEWORK_NAMES.get(
+            str(r.get("framework") or ""), r.get("framework"))},
+        "ai_relevance": {"get": lambda r: str(r.get("ai_relevance") or "").capitalize()},
+        "applicable": {"highlights": APPLICABLE_HIGHLIGHTS,
+                       "prompt": "Yes: the control is needed (give the justification for "
+                                 "inclusion). No: excluded (give the justification for "
+                                 "exclusion). Undecided: not decided yet."},
+        "status": {"highlights": STATUS_HIGHLIGHTS},
+    })
 
 
 def clause_columns() -> list[Column]:
-    return [_with(c, highlights=CLAUSE_HIGHLIGHTS) if c.header == CLAUSES.field("status").export_header
-            else c for c in register_columns(CLAUSES)]
+    return declared_columns(CLAUSES, highlights={"status": CLAUSE_HIGHLIGHTS})
 
 
 MAPPING_COLUMNS = [
@@ -375,7 +368,6 @@ def mapping_rows(assessment: Assessment, catalogs: Any,
     no ISO 27001 counterpart gets one row saying it is a new AI control, and why."""
     by_id = {r["id"]: r for r in (rows if rows is not None else soa.soa_rows(assessment, catalogs))}
     clauses = {c["id"]: c for c in soa.clause_rows(assessment, catalogs)}
-    in_scope = soa.includes_42001(assessment)
     mappings = {m["control"]: m for m in catalogs.mappings}
 
     def own_state(key: str) -> str:
@@ -547,9 +539,11 @@ CONFLICT_HIGHLIGHTS = (Highlight("orange", not_blank=True),)
 def declared_columns(register: Register, ref_ids: dict[str, list[str]] | None = None, *,
                      highlights: dict[str, tuple[Highlight, ...]] | None = None,
                      gets: dict[str, Any] | None = None,
+                     tweaks: dict[str, dict[str, Any]] | None = None,
                      after: dict[str, list[Column]] | None = None) -> list[Column]:
     """:func:`register_columns` with colours on some fields (by key), another way of showing
-    some values (``gets``) and extra derived columns right after a field (``after``)."""
+    some values (``gets``), any other column setting (``tweaks``: key -> Column fields) and
+    extra derived columns right after a field (``after``)."""
     keys = ([] if register.singleton else ["id"]) + [f.key for f in register.export_fields]
     out = []
     for key, col in zip(keys, register_columns(register, ref_ids=ref_ids)):
@@ -557,6 +551,8 @@ def declared_columns(register: Register, ref_ids: dict[str, list[str]] | None = 
             col = _with(col, highlights=highlights[key])
         if gets and key in gets:
             col = _with(col, get=gets[key])
+        if tweaks and key in tweaks:
+            col = _with(col, **tweaks[key])
         out.append(col)
         out.extend((after or {}).get(key, ()))
     return out

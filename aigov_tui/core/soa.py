@@ -165,6 +165,21 @@ def bulk_update(assessment: Assessment, catalogs: Any, keys: Iterable[str],
     return done, problems
 
 
+def bulk_decide(assessment: Assessment, catalogs: Any, keys: Iterable[str], applicable: str = "",
+                justification: str = "", status: str = "") -> tuple[list[str], list[Problem]]:
+    """One decision for several rows: the justification goes to inclusion for Yes and to
+    exclusion for No; blank values leave the rows' own values alone."""
+    update: dict[str, Any] = {}
+    if applicable:
+        update["applicable"] = applicable
+        if justification:
+            key = "justification_exclusion" if applicable == "No" else "justification_inclusion"
+            update[key] = justification
+    if status:
+        update["status"] = status
+    return bulk_update(assessment, catalogs, keys, update)
+
+
 # --- gaps ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Gap:

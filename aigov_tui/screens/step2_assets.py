@@ -122,6 +122,4 @@ class AssetsScreen(StepScreen):
 
     @on(RegisterView.Changed, "#assets")
     def _changed(self, event: RegisterView.Changed) -> None:
-        self.aigov.assessment_changed()
-        self.refresh_status()
-        self.notify(event.message, timeout=3)
+        self.after_change(event.message)

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
-from ..core import scoring
+from ..core import scoring, soa
 from ..core.model import natural_key, set_risk_method
 from ..core.registers import ASSETS, RISKS
 from ..core.suggest import suggest_risks
@@ -89,6 +89,9 @@ class RisksScreen(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
+        session = self.aigov.session
+        assert session is not None
+        self._links = soa.risk_links(session.assessment)
         self._refresh_heatmaps()
         self.query_one("#risks #table").focus()
 
@@ -123,13 +126,21 @@ class RisksScreen(StepScreen):
 
     @on(RegisterView.Changed, "#risks")
     def _changed(self, event: RegisterView.Changed) -> None:
-        self._after_change()
-        self.notify(event.message, timeout=3)
+        self._after_change(event.message)
 
-    def _after_change(self) -> None:
+    def _after_change(self, message: str = "") -> None:
+        """Save, refresh, and say which SoA controls no risk names any more (Step 4 derives
+        their applicability from the risks)."""
+        session = self.aigov.session
+        assert session is not None
+        links = soa.risk_links(session.assessment)
+        gone = soa.unlinked(self._links, links)
+        self._links = links
+        if gone:
+            message = (f"{message} " if message else "") + (
+                f"No risk names {', '.join(gone)} any more: review its applicability in Step 4.")
         self._refresh_heatmaps()
-        self.aigov.assessment_changed()
-        self.refresh_status()
+        self.after_change(message)
 
     @on(Heatmap.CellChosen)
     def _cell(self, event: Heatmap.CellChosen) -> None:

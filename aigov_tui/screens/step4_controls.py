@@ -196,17 +196,10 @@ class ControlsScreen(StepScreen):
                 return
             session = self.aigov.session
             assert session is not None
-            update: dict[str, Any] = {}
-            if values["applicable"]:
-                update["applicable"] = values["applicable"]
-                field = "justification_exclusion" if values["applicable"] == "No" else "justification_inclusion"
-                if values["justification"]:
-                    update[field] = values["justification"]
-            if values["status"]:
-                update["status"] = values["status"]
-            changed, problems = soa.bulk_update(session.assessment, self.aigov.catalogs, keys, update)
-            view.refresh_records()
-            self._after_change()
+            changed, problems = soa.bulk_decide(session.assessment, self.aigov.catalogs, keys,
+                                                values["applicable"], values["justification"],
+                                                values["status"])
+            self.after_change()
             message = f"Updated {len(changed)} of {len(keys)} rows."
             if problems:
                 message += f" {len(problems)} left unchanged: {problems[0].message}"
@@ -263,11 +256,4 @@ class ControlsScreen(StepScreen):
     def _changed(self, event: RegisterView.Changed) -> None:
         if event.view.id == "evidence" and event.record_id:
             self._hash(event.record_id)
-        if event.view.id in ("custom", "evidence"):
-            self.query_one("#soa", RegisterView).refresh_records()
-        self._after_change()
-        self.notify(event.message, timeout=3)
-
-    def _after_change(self) -> None:
-        self.aigov.assessment_changed()
-        self.refresh_status()
+        self.after_change(event.message)
