@@ -27,7 +27,7 @@ from .core.steps import STEPS
 from .core.store import Store, StoreError
 from .screens.base import StepScreen
 from .screens.catalogs import CatalogScreen
-from .screens.help import HelpScreen
+from .screens.help import APP_BINDINGS, HelpScreen
 from .screens.home import HomeScreen
 from .screens.step1_scope import ScopeScreen
 from .screens.step2_assets import AssetsScreen
@@ -304,6 +304,9 @@ class AigovApp(App[None]):
         yield SystemCommand("Help: keys", "List every key", self.action_help)
         yield SystemCommand("Quit", "Save and quit", self.action_quit)
         yield from (c for c in super().get_system_commands(screen) if c.title == "Theme")
+
+
+APP_BINDINGS[:] = [b for b in AigovApp.BINDINGS if isinstance(b, Binding)]
 
 
 def make_app(path: Path | None = None, catalogs: Catalogs | None = None, **kwargs: object) -> AigovApp:

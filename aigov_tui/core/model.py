@@ -15,9 +15,15 @@ from typing import Any
 
 from . import scoring
 from .registers import KEYED_REGISTERS, PROFILE, REGISTERS, TABLES
-from .schema import Kind, Problem, Register, is_blank
+from .controls import controls_in_scope
+from .schema import Kind, Problem, Register, is_blank, natural_key
 
 SCHEMA_VERSION = 1
+
+ASSESSMENT_CHECKS: list[Any] = []
+"""Whole-assessment checks that need the catalogs, ``check(assessment, catalogs) -> [Problem]``.
+Domain modules above the model add theirs when imported (``aigov_tui.core`` imports them all),
+so the model never imports them back."""
 
 
 def now_iso() -> str:
@@ -94,12 +100,6 @@ def id_number(record_id: str, prefix: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def natural_key(record_id: str) -> tuple[tuple[int, Any], ...]:
-    """Sort IDs as people read them: SYS-2 before SYS-10, A.5.9 before A.5.10."""
-    parts = re.split(r"(\d+)", record_id or "")
-    return tuple((1, int(p)) if p.isdigit() else (0, p) for p in parts if p != "")
-
-
 @dataclass
 class Context:
     """What cross-register and catalog checks need: the assessment and, when loaded, the catalogs."""
@@ -123,8 +123,6 @@ def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[
     if ref == "soa":
         if catalogs is None:
             return None
-        from .soa import controls_in_scope  # the SoA needs the catalogs and this module
-
         return {c["id"]: f"{c['id']} {c['title']}" for c in controls_in_scope(assessment, catalogs)}
     if ref == "roles":
         if catalogs is None:
@@ -343,7 +341,6 @@ def validate_assessment(assessment: Assessment, catalogs: Any = None) -> list[Pr
             seen.add(rid)
             problems.extend(record_problems(register, record, ctx))
     if catalogs is not None:
-        from .soa import soa_problems
-
-        problems.extend(soa_problems(assessment, catalogs))
+        for check in ASSESSMENT_CHECKS:  # e.g. the SoA's stored decisions (core.soa adds it)
+            problems.extend(check(assessment, catalogs))
     return problems

@@ -10,6 +10,7 @@ import datetime as _dt
 import re
 from typing import Any
 
+from . import registers
 from .model import Assessment, add_record
 from .registers import (
     ASSIGNMENTS, AUDITS, CHECKLIST, DOCUMENTS, FINDINGS, PEOPLE, TRAINING,
@@ -281,3 +282,7 @@ def surveillance_plan(assessment: Assessment) -> list[dict[str, str]]:
                            "event": f"{a['id']} {a.get('title', '')}",
                            "notes": f"Lead {a.get('lead', '')}; {a.get('status', '')}"})
     return sorted(events, key=lambda e: e["date"])
+
+
+registers.RULE_HOOKS["audit_independence"] = (
+    lambda record, ctx: independence_problems(ctx.assessment, ctx.catalogs, record))

@@ -377,3 +377,9 @@ def display(f: Field, value: Any) -> str:
     if isinstance(value, list):
         return (", " if f.kind is Kind.REFS else "; ").join(str(v) for v in value)
     return str(value)
+
+
+def natural_key(record_id: str) -> tuple[tuple[int, Any], ...]:
+    """Sort IDs as people read them: SYS-2 before SYS-10, A.5.9 before A.5.10."""
+    parts = re.split(r"(\d+)", record_id or "")
+    return tuple((1, int(p)) if p.isdigit() else (0, p) for p in parts if p != "")

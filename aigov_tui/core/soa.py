@@ -21,48 +21,9 @@ from typing import Any, Iterable
 from .model import Assessment, Context, RecordError, check_context, natural_key, record_problems, touch
 from .registers import CLAUSES, CUSTOM_CONTROLS, EVIDENCE, RISKS, SOA
 from .schema import Problem
-
-FW_27001 = "ISO/IEC 27001:2022"
-FW_42001 = "ISO/IEC 42001:2023"
-FW_CUSTOM = "Custom AI control"
-PREFIX_42001 = "42001:"
-SHORT = {FW_27001: "27001", FW_42001: "42001", FW_CUSTOM: "Custom"}
-
-
-def key_42001(control_id: str) -> str:
-    return f"{PREFIX_42001}{control_id}"
-
-
-def framework_of(key: str) -> str:
-    if key.startswith(PREFIX_42001):
-        return FW_42001
-    if key.startswith(f"{CUSTOM_CONTROLS.id_prefix}-"):
-        return FW_CUSTOM
-    return FW_27001
-
-
-def includes_42001(assessment: Assessment) -> bool:
-    return FW_42001 in (assessment.profile.get("frameworks") or [])
-
-
-def controls_in_scope(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
-    """Every control the SoA covers, in the order an auditor reads them."""
-    out: list[dict[str, Any]] = []
-    for cid, c in catalogs.iso27001.items():
-        out.append({"id": cid, "framework": FW_27001, "title": c.get("title", ""),
-                    "theme": c.get("theme", ""), "ai_relevance": c.get("ai_relevance", ""),
-                    "guidance": c.get("ai_guidance", "")})
-    if includes_42001(assessment):
-        for cid, c in catalogs.iso42001.items():
-            objective = catalogs.objectives.get("iso42001_2023", {}).get(c.get("objective", ""), {})
-            out.append({"id": key_42001(cid), "framework": FW_42001, "title": c.get("title", ""),
-                        "theme": objective.get("title", c.get("objective", "")),
-                        "ai_relevance": c.get("ai_relevance", "high"),
-                        "guidance": c.get("ai_guidance") or c.get("guidance", "")})
-    for c in sorted(assessment.records(CUSTOM_CONTROLS), key=lambda r: natural_key(str(r.get("id")))):
-        out.append({"id": str(c["id"]), "framework": FW_CUSTOM, "title": c.get("title", ""),
-                    "theme": "AI", "ai_relevance": "high", "guidance": c.get("objective", "")})
-    return out
+from .controls import (FW_27001, FW_42001, FW_CUSTOM, PREFIX_42001, SHORT, controls_in_scope,  # noqa: F401
+                       framework_of, includes_42001, key_42001)
+from . import model as _model
 
 
 def risk_links(assessment: Assessment) -> dict[str, list[str]]:
@@ -396,3 +357,6 @@ def soa_problems(assessment: Assessment, catalogs: Any) -> list[Problem]:
             continue
         problems.extend(CLAUSES.validate(stored))
     return problems
+
+
+_model.ASSESSMENT_CHECKS.append(soa_problems)

@@ -15,7 +15,7 @@ from ..widgets.app_header import AppHeader
 from ..widgets.stepper import Stepper
 
 if TYPE_CHECKING:
-    from ..app import AigovApp
+    from .workbench import Workbench
 
 
 class StepScreen(Screen[None]):
@@ -36,7 +36,7 @@ class StepScreen(Screen[None]):
         return STEPS[self.NUMBER - 1]
 
     @property
-    def aigov(self) -> "AigovApp":
+    def aigov(self) -> "Workbench":
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -17,7 +17,7 @@ from ..core.catalog_views import View, details, related, search, views_of
 from ..widgets.app_header import AppHeader
 
 if TYPE_CHECKING:
-    from ..app import AigovApp
+    from .workbench import Workbench
 
 WIDE = 110
 
@@ -40,7 +40,7 @@ class CatalogScreen(Screen[None]):
         self._current: tuple[str, str] | None = None
 
     @property
-    def aigov(self) -> "AigovApp":
+    def aigov(self) -> "Workbench":
         return self.app  # type: ignore[return-value]
 
     @property

@@ -18,8 +18,11 @@ def _keys(binding: Binding) -> str:
     return " / ".join(names.get(k, k) for k in binding.key.split(","))
 
 
+APP_BINDINGS: list[Binding] = []
+"""The app's own bindings; the app fills this when it is defined (screens never import the app)."""
+
+
 def help_sections() -> list[tuple[str, list[Binding]]]:
-    from ..app import AigovApp
     from ..widgets.dialogs import RecordDialog
     from ..widgets.record_table import RecordTable
     from .base import StepScreen
@@ -39,7 +42,7 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
         return [b for b in bindings if isinstance(b, Binding)]
 
     return [
-        ("Everywhere", only(AigovApp.BINDINGS)),
+        ("Everywhere", only(APP_BINDINGS)),
         ("Home screen", only(HomeScreen.BINDINGS)),
         ("Wizard steps", only(StepScreen.BINDINGS)),
         ("Step 1", only(ScopeScreen.BINDINGS)),

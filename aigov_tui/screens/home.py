@@ -18,7 +18,7 @@ from ..core.settings import recent_files
 from ..widgets.dialogs import PromptDialog
 
 if TYPE_CHECKING:
-    from ..app import AigovApp
+    from .workbench import Workbench
 
 INTRO = (
     "Extend your ISO/IEC 27001 ISMS to cover AI systems in seven steps, and export the "
@@ -40,7 +40,7 @@ class HomeScreen(Screen[None]):
     ]
 
     @property
-    def aigov(self) -> "AigovApp":
+    def aigov(self) -> "Workbench":
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
