@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import scoring
-from .schema import Field, Kind, Register, RequiredWhen
+from .schema import Field, Kind, Register, RequiredWhen, colour_map
 
 # Every register's stable ID prefix, including those whose steps arrive later. IDs are
 # never reused after a delete: the assessment keeps a counter per prefix.
@@ -229,12 +229,15 @@ RISKS = Register(
     rules=(_risk_rules,),
     derive=_risk_derive,
     export_order=(
-        "title", "scenario", "category", "threat", "vulnerability", "assets", "ai_systems",
-        "impact_dimensions", "risk_owner", "existing_controls",
+        # the auditor's core columns first (printed on the first page across) ...
+        "title", "risk_owner", "category", "threat",
         "inherent_likelihood", "inherent_impact", "inherent_score", "inherent_level",
         "residual_likelihood", "residual_impact", "residual_score", "residual_level",
-        "treatment", "planned_27001", "planned_42001", "treatment_plan", "action_owner",
-        "due_date", "treatment_status", "accepted_by", "accepted_on", "last_review", "next_review",
+        "treatment", "planned_27001", "planned_42001", "treatment_status", "due_date",
+        # ... then the details (grouped as an outline on the sheet, printed on the next pages)
+        "scenario", "vulnerability", "assets", "ai_systems", "impact_dimensions",
+        "existing_controls", "treatment_plan", "action_owner", "accepted_by", "accepted_on",
+        "last_review", "next_review",
     ),
     fields=(
         Field("title", "Risk title", required=True, width=30, table_width=24, table_rank=1,
@@ -328,6 +331,7 @@ SOA = Register(
               table_label="AI"),
         Field("applicable", "Applicable", Kind.CHOICE, SOA_APPLICABLE, width=11, table_width=9,
               table_rank=2, table_label="Appl.",
+              colours=colour_map(SOA_APPLICABLE, ("green", "grey", "yellow")),
               help="Undecided until you decide; a control a risk relies on counts as applicable."),
         Field("reasons", "Reasons for inclusion", Kind.MULTICHOICE, SOA_REASONS, width=28,
               in_table=False),
@@ -336,7 +340,8 @@ SOA = Register(
         Field("justification_exclusion", "Justification for exclusion", Kind.LONGTEXT, width=44,
               in_table=False, required_when=RequiredWhen("applicable", ("No",))),
         Field("status", "Implementation status", Kind.CHOICE, SOA_STATUS, width=20, table_width=12,
-              table_rank=3, table_label="Status"),
+              table_rank=3, table_label="Status",
+              colours=colour_map(SOA_STATUS, ("red", "orange", "yellow", "green"))),
         Field("how", "How it is implemented", Kind.LONGTEXT, width=44, in_table=False),
         Field("ai_extension", "How it is extended to AI", Kind.LONGTEXT, width=50, in_table=False,
               help="Prefilled from the catalog's AI guidance; edit it to say what you actually do."),
@@ -363,7 +368,8 @@ CLAUSES = Register(
     keyed=True,
     fields=(
         Field("title", "Title", derived=True, width=40, table_width=30, table_rank=1),
-        Field("status", "Status", Kind.CHOICE, CLAUSE_STATUS, width=18, table_width=12, table_rank=2),
+        Field("status", "Status", Kind.CHOICE, CLAUSE_STATUS, width=18, table_width=12, table_rank=2,
+              colours=colour_map(CLAUSE_STATUS, ("red", "yellow", "green"))),
         Field("ai_update", "What changes for AI", Kind.LONGTEXT, width=50, in_table=False,
               help="Prefilled from the catalog; say what the ISMS now does."),
         Field("references", "Documents and evidence", width=30, table_width=20, table_rank=3,
@@ -426,7 +432,7 @@ DOCUMENTS = Register(
         Field("ai_progress", "AI changes done", derived=True, width=10, table_width=7, table_rank=3,
               table_label="AI done"),
         Field("status", "Status", Kind.CHOICE, DOC_STATUS, required=True, width=12, table_width=11,
-              table_rank=2),
+              table_rank=2, colours=colour_map(DOC_STATUS, ("red", "orange", "yellow", "green", "green"))),
         Field("next_review", "Next review", Kind.DATE, width=12, in_table=False),
         Field("approved_by", "Approved by", width=18, in_table=False,
               required_when=RequiredWhen("status", ("Approved", "Published"))),
@@ -464,7 +470,9 @@ TRAINING = Register(
         Field("evaluated_on", "Evaluated on", Kind.DATE, width=12, in_table=False),
         Field("evaluation_result", "Evaluation result", Kind.CHOICE,
               ("Effective", "Partly effective", "Not effective"), width=16, table_width=10,
-              table_rank=3, table_label="Effective?"),
+              table_rank=3, table_label="Effective?",
+              colours=colour_map(("Effective", "Partly effective", "Not effective"),
+                                 ("green", "yellow", "red"))),
         Field("evaluation_notes", "Evaluation notes", Kind.LONGTEXT, width=40, in_table=False),
     ),
 )
@@ -505,7 +513,8 @@ ASSIGNMENTS = Register(
         Field("result", "Result", Kind.CHOICE, ASSIGNMENT_RESULTS, width=10, table_width=8,
               table_rank=5, required_when=None),
         Field("evidence", "Evidence", Kind.REFS, ref="evidence", width=14, in_table=False),
-        Field("state", "State", derived=True, width=10, table_width=8, table_rank=0),
+        Field("state", "State", derived=True, width=10, table_width=8, table_rank=0,
+              colours=colour_map(("Done", "Due", "Overdue"), ("green", "yellow", "red"))),
     ),
 )
 
@@ -548,7 +557,7 @@ AUDITS = Register(
               table_label="Start"),
         Field("end", "Planned end", Kind.DATE, width=12, in_table=False),
         Field("status", "Status", Kind.CHOICE, AUDIT_STATUS, required=True, width=12, table_width=10,
-              table_rank=5),
+              table_rank=5, colours=colour_map(AUDIT_STATUS, ("grey", "yellow", "blue", "green"))),
     ),
 )
 
@@ -571,7 +580,8 @@ CHECKLIST = Register(
               table_rank=1),
         Field("evidence_expected", "Evidence expected", Kind.LONGTEXT, width=40, in_table=False),
         Field("result", "Result", Kind.CHOICE, CHECK_RESULTS, required=True, width=22, table_width=12,
-              table_rank=2),
+              table_rank=2, colours=colour_map(CHECK_RESULTS, ("green", "red", "orange", "yellow",
+                                                               "blue", "grey"))),
         Field("evidence_seen", "Objective evidence seen", Kind.LONGTEXT, width=40, in_table=False,
               required_when=RequiredWhen("result", CHECK_RESULTS[:5])),
         Field("notes", "Notes", Kind.LONGTEXT, width=30, in_table=False),
@@ -594,7 +604,7 @@ FINDINGS = Register(
               table_rank=4),
         Field("item", "Checklist item", Kind.REF, ref="checklist", width=10, in_table=False),
         Field("grade", "Grade", Kind.CHOICE, FINDING_GRADES, required=True, width=22, table_width=12,
-              table_rank=2),
+              table_rank=2, colours=colour_map(FINDING_GRADES, ("red", "orange", "yellow", "blue"))),
         Field("requirement", "Requirement", required=True, width=20, table_width=14, table_rank=1,
               help="The clause or control not met, e.g. A.8.24 or 6.1.3 d)."),
         Field("statement", "Nonconformity statement", Kind.LONGTEXT, required=True, width=44,
@@ -607,14 +617,17 @@ FINDINGS = Register(
         Field("owner", "Action owner", width=18, table_width=12, table_rank=5),
         Field("due", "Due date", Kind.DATE, width=12, table_width=10, table_rank=6),
         Field("status", "Status", Kind.CHOICE, FINDING_STATUS, required=True, width=16,
-              table_width=12, table_rank=3),
+              table_width=12, table_rank=3,
+              colours=colour_map(FINDING_STATUS, ("orange", "yellow", "blue", "green"))),
         Field("effectiveness_by", "Effectiveness checked by", width=18, in_table=False),
         Field("effectiveness_on", "Effectiveness checked on", Kind.DATE, width=12, in_table=False),
         Field("effectiveness_result", "Effectiveness result", Kind.CHOICE, ("Effective", "Not effective"),
-              width=14, in_table=False),
+              width=14, in_table=False,
+              colours=colour_map(("Effective", "Not effective"), ("green", "red"))),
         Field("closed_on", "Closed on", Kind.DATE, width=12, in_table=False,
               required_when=RequiredWhen("status", ("Closed",))),
-        Field("overdue", "Overdue", derived=True, width=8, table_width=7, table_rank=7),
+        Field("overdue", "Overdue", derived=True, width=8, table_width=7, table_rank=7,
+              colours=(("Overdue", "red"),)),
     ),
 )
 

@@ -76,6 +76,16 @@ class Field:
     """For SCALE: ``likelihood`` or ``impact``."""
     derived: bool = False
     """Computed by the core (e.g. a risk score): shown and exported, never typed or imported."""
+    colours: tuple[tuple[str, str], ...] = ()
+    """(value, colour name) pairs: how a value is highlighted wherever it is shown (the workbook's
+    conditional fills, the TUI). Colour names are those of ``xlsx.PALETTE``."""
+
+    def colour_of(self, value: Any) -> str | None:
+        """The declared colour of a value, or None."""
+        for v, colour in self.colours:
+            if v == value:
+                return colour
+        return None
 
     @property
     def export_header(self) -> str:
@@ -226,6 +236,11 @@ class Register:
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def colour_map(values: Iterable[str], colour_names: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """Pair each value with a colour, in order: ``colours=colour_map(CHOICES, ("red", ...))``."""
+    return tuple(zip(values, colour_names))
 
 
 def clean_text(value: str) -> str:

@@ -2,12 +2,19 @@
 
 * one text neutraliser for every cell that holds user or imported text: no formula, no
   control characters, no silent truncation;
-* workbook conventions: frozen header row, autofilter, widths and wrapping, landscape
-  fit-to-width printing with repeated header rows, classification in the page header;
+* workbook conventions: frozen header row, autofilter, widths and wrapping, row heights from
+  the wrapped text, landscape printing with repeated header rows (and ID columns on wide
+  sheets: A3, detail columns grouped and printed on the pages after the core ones),
+  classification and organisation in the page header;
 * drop-downs on enumerated columns, fed from a hidden ``Lists`` sheet;
 * conditional fills (a value or a number range gets a colour), named colours with a readable
   font, and free-form sheets built from titled blocks and grids (method, heatmap);
-* document properties (title, organisation, version, classification, format version).
+* document properties (title, organisation, version, classification, format version) and,
+  on the hidden ``Lists`` sheet, what the importer needs to read an edited copy back: the
+  assessment ID, the format version and a fingerprint of every exported register row.
+
+Cells are written through shared style arrays (one per column and kind, built once), not a
+new style object per cell, so a large register costs little more than its bare values.
 """
 
 from __future__ import annotations
@@ -16,12 +23,15 @@ import datetime as _dt
 import os
 import re
 import tempfile
+import zlib
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -38,6 +48,13 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 VALIDATION_ROWS = 1000
 """Drop-downs reach this many rows below the header, so rows a user adds get them too."""
+MAX_ROW_POINTS = 409
+"""Excel's highest row; a cell needing more is cut short on screen and paper (and said so)."""
+LINE_POINTS = 15
+LISTS_SHEET = "Lists"
+SYNC_MARKER = "aigov-tui sync"
+"""Heads the block of the Lists sheet that records the assessment ID, the format version and the
+row fingerprints (read back by ``workbook_import``)."""
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -114,6 +131,99 @@ def safe_sheet_title(title: str) -> str:
     return _SHEET_BAD.sub("-", neutralise(title))[:31].strip("'") or "Sheet"
 
 
+def canonical(value: Any, kind: str = "text") -> str:
+    """The text a cell value stands for, the same whether it comes from the assessment (what
+    the exporter writes) or from a cell read back (after Excel or LibreOffice saved it): dates
+    as YYYY-MM-DD, whole numbers without '.0', lists joined as the sheet joins them, text
+    neutralised with line ends unified and trailing spaces of each line dropped."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, _dt.datetime):
+        if value.time() == _dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value)  # as the writer stores it (text)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        value = (", " if kind == "refs" else "; ").join(str(v) for v in value)
+    text = neutralise(value)
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+FIELD_HASH = 6
+"""Hex digits per cell in a row fingerprint: a change goes unnoticed once in 16 million."""
+
+
+def field_hash(text: str) -> str:
+    """A short hash of a cell's canonical text (change detection, not security: a forged
+    match can only make the importer skip an edit, never apply one)."""
+    return format(zlib.crc32(text.encode("utf-8", "surrogatepass")) & 0xFFFFFF, "06x")
+
+
+def text_lines(text: str, width: float) -> tuple[int, bool]:
+    """Lines a wrapped text needs in a column ``width`` characters wide (Calibri 11: about 1.1
+    characters per unit of width, words kept whole), and whether it needs more than the
+    highest row shows."""
+    per_line = max(1, int(width * 1.1) - 1)
+    lines = 0
+    for part in text.split("\n"):
+        if len(part) <= per_line:
+            lines += 1
+            continue
+        # greedy word wrap, as spreadsheets do; a word longer than the line is broken
+        used = 0
+        count = 1
+        for word in part.split(" "):
+            size = len(word)
+            if used and used + 1 + size > per_line:
+                count += 1
+                used = 0
+            if size > per_line:
+                count += (size - 1) // per_line
+                size = size % per_line or per_line
+            used = size if not used else used + 1 + size
+        lines += count
+    return max(1, lines), LINE_POINTS * lines > MAX_ROW_POINTS
+
+
+@dataclass(frozen=True)
+class PrintPlan:
+    paper: str
+    fit: bool
+    scale: int = 100
+
+
+A4_WIDTH = 150
+A3_WIDTH = 216
+"""Characters of column width a landscape page holds at 100 % (narrow margins)."""
+READABLE_SCALE = 65
+"""The smallest print scale (per cent) an auditor still reads comfortably."""
+
+
+def print_plan(total_width: float, paper: str = "") -> PrintPlan:
+    """Paper and scaling for a table ``total_width`` characters wide (see ``_print_setup``)."""
+    if paper != "A3" and total_width * READABLE_SCALE / 100 <= A4_WIDTH:
+        return PrintPlan("A4", True)
+    if total_width * READABLE_SCALE / 100 <= A3_WIDTH:
+        return PrintPlan("A3", True)
+    return PrintPlan("A3", False, 80)
+
+
+def column_of(ref: str) -> int:
+    """The column number of a cell reference such as 'C2'."""
+    letters = re.match(r"[A-Z]*", ref.upper()).group(0)
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of an exported table."""
@@ -132,6 +242,25 @@ class Column:
     """Input message shown when a drop-down cell is selected (e.g. what each rating means)."""
     highlights: tuple["Highlight", ...] = ()
     """Conditional fills over the data rows and the empty rows below them."""
+    key: str = ""
+    """The register field the column shows ('' for a column computed for the sheet only)."""
+    read_only: bool = False
+    """Derived: exported for reading, never imported (an edit there is reported, not applied)."""
+    parse: Callable[[Any], Any] | None = None
+    """Turns a cell's value back into the field's raw value when ``get`` shows it another way
+    (e.g. role titles for role keys); None: the cell's value is the raw value."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a table sheet prints. ``core`` is how many leading columns form the auditor's core
+    view; on a sheet too wide for a page the columns after them are grouped (an outline the
+    reader can fold) and print on the pages after the core ones, with the ID columns (those
+    left of the frozen pane) and the header row repeated on every page."""
+
+    core: int = 0
+    paper: str = ""
+    """'A3' or 'A4'; '' chooses from the width."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +317,13 @@ class WorkbookWriter:
         self.wb.remove(self.wb.active)
         self._lists: dict[str, tuple[str, ...]] = {}
         self._lists_ws: Worksheet | None = None
+        self._styles: dict[tuple[Any, ...], StyleArray] = {}
+        self._scratch: Cell | None = None
+        self.fingerprints: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
+        """Sheet -> (field keys, [(record ID, fingerprint)]), recorded by :meth:`add_table`."""
+        self.capped: dict[str, list[str]] = {}
+        """Sheet -> the rows (first cell) whose text needs more than the highest row shows."""
+        self.cover: Worksheet | None = None
 
     # sheets --------------------------------------------------------------------------------
     def add_cover(self, contents: Iterable[tuple[str, str]] = ()) -> Worksheet:
@@ -224,36 +360,85 @@ class WorkbookWriter:
                 r += 1
                 set_text(ws.cell(r, 1), name)
                 set_text(ws.cell(r, 2), what)
+                ws.cell(r, 1).alignment = WRAP_TOP
                 ws.cell(r, 2).alignment = WRAP_TOP
         ws.column_dimensions["A"].width = 22
         ws.column_dimensions["B"].width = 90
+        for row in range(3, r + 1):
+            value = ws.cell(row, 2).value
+            if isinstance(value, str):
+                lines, _ = text_lines(value, 90)
+                if lines > 1:
+                    ws.row_dimensions[row].height = min(MAX_ROW_POINTS, LINE_POINTS * lines)
         self._print_setup(ws, repeat_header=False)
+        self.cover = ws
         return ws
 
     def add_table(self, title: str, columns: Sequence[Column], rows: Iterable[dict[str, Any]],
-                  freeze: str = "B2", fit_rows: bool = False,
-                  open_rows: int | None = None) -> Worksheet:
+                  freeze: str = "B2", fit_rows: bool = True,
+                  open_rows: int | None = None, layout: Layout | None = None,
+                  fingerprint: bool = False) -> Worksheet:
         """A register-style sheet: one header row, one row per record.
 
-        ``fit_rows`` gives each data row the height its wrapped text needs (for sheets of long
-        text, such as the SoA: spreadsheets do not always grow rows when a file is opened).
-        Drop-downs and conditional fills reach :data:`VALIDATION_ROWS` rows below the header,
-        so rows a user adds get them too; ``open_rows`` stops them after that many rows
-        instead (for a sheet with blocks written below the table, e.g. summary counts)."""
+        Every data row gets the height its wrapped text needs (spreadsheets do not grow rows
+        when a file is opened; ``fit_rows=False`` leaves the default height). Drop-downs and
+        conditional fills reach :data:`VALIDATION_ROWS` rows below the header, so rows a user
+        adds get them too; ``open_rows`` stops them after that many rows instead (for a sheet
+        with blocks written below the table, e.g. summary counts). ``fingerprint`` records, for
+        the importer, each row's record ID and one hash per cell (see :func:`field_hash`)."""
         ws = self.wb.create_sheet(safe_sheet_title(title))
+        header_style = self._style(font=HEADER_FONT, fill=HEADER_FILL,
+                                   alignment=Alignment(wrap_text=True, vertical="center"))
         for j, col in enumerate(columns, start=1):
-            cell = ws.cell(1, j)
-            set_text(cell, col.header)
-            cell.fill, cell.font = HEADER_FILL, HEADER_FONT
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            self._put(ws, 1, j, *self._text_cell(col.header, header_style))
             ws.column_dimensions[get_column_letter(j)].width = col.width
         self._fit_header_height(ws, 1, 1, [c.header for c in columns])
+        plain = self._style(alignment=WRAP_TOP)
+        quoted = self._style(alignment=WRAP_TOP, quote=True)
+        dated = self._style(alignment=WRAP_TOP, number_format="yyyy-mm-dd")
+        per_line = [max(1, int(col.width * 1.1) - 1) for col in columns]
+        prints: list[tuple[str, str]] = []
+        capped: list[str] = []
+        cells = ws._cells
+        cell_value = self._cell_value
+        empty = field_hash("")
         n = 1
         for n, row in enumerate(rows, start=2):
+            lines = 1
+            hashes = []
             for j, col in enumerate(columns, start=1):
-                self._write(ws.cell(n, j), col.get(row), col.kind)
-            if fit_rows:
-                self._fit_row_height(ws, n, columns)
+                value, data_type, style = cell_value(col.get(row), col.kind, plain, quoted, dated)
+                if value is None:
+                    if fingerprint:
+                        hashes.append(empty)
+                    continue
+                # a bare cell sharing the column's style array (no per-cell style objects)
+                cell = Cell.__new__(Cell)
+                cell.parent, cell.row, cell.column = ws, n, j
+                cell._value, cell.data_type, cell._style = value, data_type, style
+                cell._hyperlink = cell._comment = None
+                cells[(n, j)] = cell
+                if data_type == "s":
+                    if fit_rows and (len(value) > per_line[j - 1] or "\n" in value):
+                        need, _ = text_lines(value, columns[j - 1].width)
+                        lines = max(lines, need)
+                    if fingerprint:
+                        token = (canonical(value) if "\n" in value or value[:1].isspace()
+                                 or value[-1:].isspace() else value)
+                        hashes.append(field_hash(token))
+                elif fingerprint:
+                    hashes.append(field_hash(value.isoformat() if data_type == "d" else str(value)))
+            if lines > 1:
+                points = LINE_POINTS * lines
+                if points > MAX_ROW_POINTS:
+                    capped.append(str(row.get("id") or n))
+                ws.row_dimensions[n].height = min(MAX_ROW_POINTS, points)
+            if fingerprint:
+                prints.append((str(row.get("id") or ""), "".join(hashes)))
+        if capped:
+            self.capped[ws.title] = capped
+        if fingerprint:
+            self.fingerprints[ws.title] = ([c.key for c in columns], prints)
         last_col = get_column_letter(max(1, len(columns)))
         ws.freeze_panes = freeze
         ws.auto_filter.ref = f"A1:{last_col}{max(n, 2)}"
@@ -266,7 +451,7 @@ class WorkbookWriter:
                 for h in col.highlights:
                     ws.conditional_formatting.add(f"{letter}2:{letter}{last_row}",
                                                   h.rule(f"{letter}2"))
-        self._print_setup(ws)
+        self._print_setup(ws, columns=columns, layout=layout or Layout(), freeze=freeze)
         return ws
 
     def add_pairs(self, title: str, pairs: Iterable[tuple[str, Any]],
@@ -356,6 +541,68 @@ class WorkbookWriter:
         return top + 1 + len(row_labels)
 
     # cells ---------------------------------------------------------------------------------
+    def _style(self, font: Font | None = None, fill: PatternFill | None = None,
+               alignment: Alignment | None = None, number_format: str | None = None,
+               quote: bool = False) -> StyleArray:
+        """One shared style array per combination (built once per workbook)."""
+        key = (font, fill, alignment, number_format, quote)
+        found = self._styles.get(key)
+        if found is None:
+            if self._scratch is None:  # a cell of no sheet: styles only need the workbook
+                self._scratch = Cell(SimpleNamespace(parent=self.wb))
+            cell = self._scratch
+            cell._style = StyleArray()
+            if font is not None:
+                cell.font = font
+            if fill is not None:
+                cell.fill = fill
+            if alignment is not None:
+                cell.alignment = alignment
+            if number_format is not None:
+                cell.number_format = number_format
+            if quote:
+                cell.quotePrefix = True
+            found = self._styles[key] = StyleArray(cell._style)
+        return found
+
+    def _text_cell(self, value: Any, style: StyleArray) -> tuple[str, str, StyleArray]:
+        text = neutralise(value)
+        if text[:1] in FORMULA_TRIGGERS:
+            style = StyleArray(style)
+            style.quotePrefix = 1
+        return text, "s", style
+
+    @staticmethod
+    def _put(ws: Worksheet, row: int, col: int, value: Any, data_type: str,
+             style: StyleArray) -> None:
+        cell = Cell(ws, row=row, column=col, style_array=style)
+        cell._value, cell.data_type = value, data_type
+        ws._cells[(row, col)] = cell
+
+    def _cell_value(self, value: Any, kind: str, plain: StyleArray, quoted: StyleArray,
+                    dated: StyleArray) -> tuple[Any, str, StyleArray]:
+        """(value, data type, style) of a table cell, the same conversions as :meth:`_write`;
+        value None for an empty cell (not written at all)."""
+        if value is None or value == "" or value == []:
+            return None, "n", plain
+        if isinstance(value, _dt.date) or (kind == "date" and isinstance(value, str)):
+            try:
+                day = value if isinstance(value, _dt.date) else _dt.date.fromisoformat(value)
+            except ValueError:
+                pass  # keep what the user typed, visibly, as text
+            else:
+                if isinstance(day, _dt.datetime):
+                    day = day.date()
+                return day, "d", dated
+        elif kind == "integer" and isinstance(value, int) and not isinstance(value, bool):
+            return value, "n", plain
+        if isinstance(value, (list, tuple)):
+            value = (", " if kind == "refs" else "; ").join(str(v) for v in value)
+        text = neutralise(value)
+        if not text:
+            return None, "n", plain
+        return text, "s", quoted if text[:1] in FORMULA_TRIGGERS else plain
+
     def _write(self, cell: Cell, value: Any, kind: str) -> None:
         if value is None or value == "" or value == []:
             cell.value = None
@@ -391,18 +638,15 @@ class WorkbookWriter:
 
     @staticmethod
     def _fit_row_height(ws: Worksheet, row: int, columns: Sequence[Column]) -> None:
-        """Give a data row the height its longest wrapped text needs (about 1.1 characters
-        per unit of column width, 15 points a line, at most Excel's 409 points)."""
+        """Give a data row the height its longest wrapped text needs (see :func:`text_lines`),
+        at most Excel's 409 points."""
         lines = 1
         for j, col in enumerate(columns, start=1):
             value = ws.cell(row, j).value
-            if not isinstance(value, str) or not value:
-                continue
-            per_line = max(1, int(col.width * 1.1) - 1)
-            need = sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
-            lines = max(lines, need)
+            if isinstance(value, str) and value:
+                lines = max(lines, text_lines(value, col.width)[0])
         if lines > 1:
-            ws.row_dimensions[row].height = min(409, 15 * lines)
+            ws.row_dimensions[row].height = min(MAX_ROW_POINTS, LINE_POINTS * lines)
 
     def _drop_down(self, ws: Worksheet, col_index: int, col: Column,
                    last_row: int = VALIDATION_ROWS + 1) -> None:
@@ -420,9 +664,7 @@ class WorkbookWriter:
         ws.add_data_validation(dv)
 
     def _list_ref(self, name: str, choices: tuple[str, ...]) -> str:
-        if self._lists_ws is None:
-            self._lists_ws = self.wb.create_sheet("Lists")
-            self._lists_ws.sheet_state = "hidden"
+        self._lists_sheet()
         key = neutralise(name)
         if key in self._lists and self._lists[key] != choices:
             key = f"{key} ({len(self._lists)})"
@@ -442,17 +684,53 @@ class WorkbookWriter:
         letter = get_column_letter(j)
         return f"{quote_sheetname('Lists')}!${letter}$2:${letter}${len(choices) + 1}"
 
-    def _print_setup(self, ws: Worksheet, repeat_header: bool = True) -> None:
+    def _print_setup(self, ws: Worksheet, repeat_header: bool = True,
+                     columns: Sequence[Column] = (), layout: Layout | None = None,
+                     freeze: str = "") -> None:
+        """Landscape, header row repeated, classification and organisation in the page header.
+
+        A sheet that fits one A4 page wide at a readable size is fitted to it; a wider one
+        goes on A3, fitted to one page wide if that stays readable; wider still, it prints at
+        a fixed readable scale across several pages, core columns first, with the header row
+        and the ID columns (left of the frozen pane) on every page and the detail columns
+        grouped so a reader can fold them away."""
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        widths = [c.width for c in columns]
+        total = sum(widths) + 2 * len(widths)  # a column's padding is about two characters
+        plan = print_plan(total, (layout.paper if layout else ""))
+        ws.page_setup.paperSize = ws.PAPERSIZE_A3 if plan.paper == "A3" else ws.PAPERSIZE_A4
+        ws.print_options.horizontalCentered = False
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.6
+        ws.page_margins.header = ws.page_margins.footer = 0.3
+        if plan.fit:
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+        else:
+            ws.sheet_properties.pageSetUpPr.fitToPage = False
+            ws.page_setup.scale = plan.scale
+            ws.page_setup.pageOrder = "overThenDown"
+            frozen = column_of(freeze) - 1 if freeze else 0
+            if frozen >= 1:
+                ws.print_title_cols = f"A:{get_column_letter(frozen)}"
+            core = layout.core if layout else 0
+            if core and core < len(columns):
+                ws.sheet_properties.outlinePr.summaryRight = False
+                ws.column_dimensions.group(get_column_letter(core + 1),
+                                           get_column_letter(len(columns)), outline_level=1,
+                                           hidden=False)
+                for j in range(core + 1, len(columns) + 1):  # group() resets widths
+                    ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
+                # the core columns end a page, so the details start on the next one
+                from openpyxl.worksheet.pagebreak import Break, ColBreak
+                ws.col_breaks = ColBreak()
+                ws.col_breaks.append(Break(id=core))
         if repeat_header:
             ws.print_title_rows = "1:1"
-        classification = neutralise(self.control.classification).replace("&", "&&")
-        ws.oddHeader.left.text = classification
-        ws.oddHeader.right.text = neutralise(self.control.organisation).replace("&", "&&")
+        # Excel allows 255 characters for the whole header: cut before '&' is doubled
+        ws.oddHeader.left.text = neutralise(self.control.classification)[:40].replace("&", "&&")
+        ws.oddHeader.right.text = neutralise(self.control.organisation)[:80].replace("&", "&&")
         ws.oddFooter.left.text = neutralise(ws.title).replace("&", "&&")
         ws.oddFooter.right.text = "Page &P of &N"
 
@@ -474,9 +752,59 @@ class WorkbookWriter:
         ):
             self.wb.custom_doc_props.append(StringProperty(name=name, value=neutralise(value) or "-"))
 
+    def _lists_sheet(self) -> Worksheet:
+        if self._lists_ws is None:
+            self._lists_ws = self.wb.create_sheet(LISTS_SHEET)
+            self._lists_ws.sheet_state = "hidden"
+        return self._lists_ws
+
+    def _write_sync(self) -> None:
+        """The block the importer reads, right of the drop-down lists on the Lists sheet:
+        marker, format version, assessment ID, then per exported register sheet its field
+        keys and one (record ID, fingerprint) row per record."""
+        ws = self._lists_sheet()
+        col = len(self._lists) + 2
+        rows: list[tuple[str, str, str]] = [
+            (SYNC_MARKER, "format", self.control.format_version),
+            (SYNC_MARKER, "assessment", self.control.assessment_id),
+            (SYNC_MARKER, "exported", self.control.date.isoformat()),
+        ]
+        for sheet, (keys, prints) in self.fingerprints.items():
+            rows.append((sheet, "", ",".join(keys)))
+            rows.extend((sheet, rid, fp) for rid, fp in prints)
+        text = self._style()
+        cells = ws._cells
+        for i, values in enumerate(rows, start=1):
+            for k, value in enumerate(values):
+                if value:
+                    cell = Cell(ws, row=i, column=col + k, style_array=text)
+                    cell._value, cell.data_type = neutralise(value), "s"
+                    cells[(i, col + k)] = cell
+
+    def _note_capped_rows(self) -> None:
+        """Say on the Cover which rows hold more text than the highest row shows."""
+        if not self.capped or self.cover is None:
+            return
+        ws = self.cover
+        r = ws.max_row + 2
+        set_text(ws.cell(r, 1), "Rows cut short")
+        ws.cell(r, 1).font = Font(bold=True)
+        for sheet, ids in self.capped.items():
+            shown = ", ".join(ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+            r += 1
+            set_text(ws.cell(r, 1), sheet)
+            set_text(ws.cell(r, 2), f"Text taller than a row can be ({MAX_ROW_POINTS} points): "
+                                    f"{shown}. Read the whole cell in the formula bar or "
+                                    f"widen the column; the cell itself holds all of it.")
+            ws.cell(r, 2).alignment = WRAP_TOP
+            ws.row_dimensions[r].height = LINE_POINTS * text_lines(ws.cell(r, 2).value, 90)[0]
+
     def save(self, path: Path) -> Path:
         """Write atomically: a reader never sees half a workbook."""
         self._properties()
+        self._note_capped_rows()
+        if self.fingerprints:
+            self._write_sync()
         if self._lists_ws is not None:
             self.wb.move_sheet(self._lists_ws, offset=len(self.wb.sheetnames))
         path = Path(path)
