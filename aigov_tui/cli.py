@@ -20,7 +20,7 @@ from .core.model import validate_assessment
 from .core.paths import default_export_dir
 from .core.store import SUFFIX, Store, StoreError, load_read_only
 
-COMMANDS = ("demo", "export", "validate")
+COMMANDS = ("demo", "export", "import", "validate")
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
 
@@ -39,6 +39,7 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
             description="Terminal workbench for extending an ISO/IEC 27001 ISMS to AI systems.",
             epilog="Commands: aigov demo FILE [--force] [--open] · "
                    "aigov export FILE [--out DIR] [--only soa] · "
+                   "aigov import FILE WORKBOOK [--dry-run] [--theirs | --ours] · "
                    "aigov validate FILE. Run 'aigov COMMAND --help' for details.",
         )
         p.add_argument("file", nargs="?", metavar="FILE",
@@ -52,6 +53,21 @@ def _parser(command: str | None) -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
         p.add_argument("--open", action="store_true",
                        help="open it in the workbench afterwards (an existing FILE is opened as it is)")
+    elif command == "import":
+        p.description = ("Read an edited copy of an exported workbook back: print the diff "
+                         "(added, changed field by field, missing, cannot be applied, conflicts) "
+                         "and apply it all or nothing, after a backup (FILE.bak).")
+        p.add_argument("workbook", metavar="WORKBOOK", help="the edited workbook (.xlsx)")
+        p.add_argument("--dry-run", action="store_true", help="print the diff; change nothing")
+        side = p.add_mutually_exclusive_group()
+        side.add_argument("--theirs", action="store_true",
+                          help="on a conflict (changed in both since the export) take the workbook's value")
+        side.add_argument("--ours", action="store_true",
+                          help="on a conflict keep the assessment's value")
+        p.add_argument("--delete-missing", action="store_true",
+                       help="delete records that are missing from the workbook (never done otherwise)")
+        p.add_argument("--other-assessment", action="store_true",
+                       help="read a workbook exported from another assessment")
     elif command == "export":
         p.description = "Write the assessment workbook (.xlsx) and print its path."
         p.add_argument("--out", metavar="DIR", help="folder for the workbook (default: ./exports)")
@@ -102,6 +118,53 @@ def cmd_export(args: argparse.Namespace, catalogs: Catalogs | None = None) -> in
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace, catalogs: Catalogs | None = None) -> int:
+    from .core.workbook_import import (MISSING, UNAPPLIABLE, ImportRefused, WorkbookRefused,
+                                       apply_diff, preview)
+
+    path = Path(args.file).expanduser()
+    with Store.open(path, read_only=args.dry_run) as store:
+        assessment = store.load()
+        try:
+            diff = preview(assessment, Path(args.workbook).expanduser(), catalogs,
+                           allow_foreign=args.other_assessment)
+        except WorkbookRefused as exc:
+            raise CliError(str(exc)) from None
+        print(f"{args.workbook}: {diff.summary()}.")
+        for row in diff.rows:
+            if row.kind != MISSING or args.delete_missing:
+                print("\n".join(row.describe()))
+        missing = diff.of_kind(MISSING)
+        if missing and not args.delete_missing:
+            print(f"Not in the workbook (kept; --delete-missing deletes them): "
+                  f"{', '.join(r.sheet + ' ' + r.record_id for r in missing[:30])}"
+                  f"{' …' if len(missing) > 30 else ''}")
+        if diff.of_kind(UNAPPLIABLE):
+            print("Nothing was changed: fix or remove the rows that cannot be applied.")
+            return EXIT_PROBLEMS
+        if diff.conflicts and not (args.theirs or args.ours):
+            print("Nothing was changed: fields changed in both the assessment and the workbook "
+                  "since the export; choose --theirs (the workbook) or --ours.")
+            return EXIT_PROBLEMS
+        if args.dry_run:
+            print("Dry run: nothing was changed.")
+            return EXIT_OK
+        if diff.empty and not (args.delete_missing and missing):
+            print("No changes to apply.")
+            return EXIT_OK
+        try:
+            updated = apply_diff(assessment, diff, catalogs,
+                                 conflicts="theirs" if args.theirs else "ours",
+                                 delete_missing=[r.key for r in missing] if args.delete_missing
+                                 else ())
+        except ImportRefused as exc:
+            raise CliError(f"nothing was changed: {exc}") from None
+        bak = store.backup()
+        store.save(updated)
+    print(f"Applied to {path}" + (f" (the previous version is in {bak})." if bak else "."))
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace, catalogs: Catalogs | None = None) -> int:
     assessment = load_read_only(args.file)
     problems = validate_assessment(assessment, catalogs)
@@ -139,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(args)
         if command == "export":
             return cmd_export(args, _catalogs(args.catalogs))
+        if command == "import":
+            return cmd_import(args, _catalogs(args.catalogs))
         if command == "validate":
             return cmd_validate(args, _catalogs(args.catalogs))
         return run_tui(Path(args.file) if args.file else None, args.catalogs)

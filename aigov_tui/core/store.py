@@ -25,6 +25,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -162,6 +163,11 @@ def from_document(doc: Any, path: Path) -> Assessment:
     a.meta = meta
     profile = _single(doc, "profile", path)
     a.profile.update(profile)
+    if not meta.get("assessment_id"):
+        # files from before the ID: one derived from what the file already holds, the same on
+        # every load until the next save stores it (workbooks name their assessment by it)
+        seed = f"aigov:{meta.get('created') or ''}:{profile.get('organisation') or ''}"
+        meta["assessment_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, seed))
     a.scope.update(_single(doc, "scope", path))
     method = _single(doc, "risk_method", path)
     if method:
