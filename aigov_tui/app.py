@@ -36,7 +36,10 @@ from .screens.step4_controls import ControlsScreen
 from .screens.step5_documents import DocumentsScreen
 from .screens.step6_training import TrainingScreen
 from .screens.step7_audit import AuditScreen
-from .widgets.dialogs import ProblemsDialog
+from .core.workbook_import import (MISSING, ImportDiff, ImportRefused, WorkbookRefused,
+                                   apply_diff, preview)
+from .screens.import_diff import ImportChoice, ImportScreen
+from .widgets.dialogs import ProblemsDialog, PromptDialog
 
 STEP_SCREENS: dict[int, type[StepScreen]] = {
     1: ScopeScreen, 2: AssetsScreen, 3: RisksScreen, 4: ControlsScreen,
@@ -52,6 +55,8 @@ class AigovApp(App[None]):
         Binding("f1", "help", "Help", tooltip="List every key"),
         Binding("ctrl+s", "save", "Save", show=False, tooltip="Save now (changes are also saved as you go)"),
         Binding("ctrl+r", "export", "Export", tooltip="Write the Excel workbook to the exports folder"),
+        Binding("f9", "import_workbook", "Import", show=False,
+                tooltip="Read an edited workbook back: review the diff row by row, then apply"),
         Binding("f8", "validate", "Validate", show=False, tooltip="List every problem in the assessment"),
         Binding("ctrl+o", "home", "Home", show=False, tooltip="Back to the home screen (new, open, demo)"),
         Binding("f5", "catalogs", "Catalogs", tooltip="Browse the control catalogs, mappings and threats"),
@@ -73,7 +78,8 @@ class AigovApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that need an open assessment are hidden on the home screen."""
-        if action in ("save", "export", "validate", "home", "goto_step", "next_step", "prev_step"):
+        if action in ("save", "export", "import_workbook", "validate", "home", "goto_step",
+                      "next_step", "prev_step"):
             return self.session is not None
         return True
 
@@ -261,6 +267,66 @@ class AigovApp(App[None]):
             return
         self.call_from_thread(self.notify, f"Workbook written to {path}", title="Exported", timeout=10)
 
+    def action_import_workbook(self) -> None:
+        if self.session is None or self.refuse_if_read_only():
+            return
+        self._flush_screen()
+
+        def check(values: dict[str, str]) -> dict[str, str]:
+            path = Path(values["path"]).expanduser()
+            if not values["path"]:
+                return {"path": "Give the path of the edited workbook (.xlsx)."}
+            if not path.is_file():
+                return {"path": f"{path} is not a file."}
+            return {}
+
+        def chosen(values: dict[str, str] | None) -> None:
+            if values:
+                self._import_worker(self.session.assessment.copy(),
+                                    Path(values["path"]).expanduser())
+
+        default = self.export_dir or default_export_dir()
+        self.push_screen(PromptDialog("Import an edited workbook",
+                                      [("path", "Workbook (.xlsx)", f"{default}/")], check,
+                                      ok="Compare"), chosen)
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False)
+    def _import_worker(self, assessment: Assessment, path: Path) -> None:
+        try:
+            diff = preview(assessment, path, self.catalogs)
+        except WorkbookRefused as exc:
+            self.call_from_thread(self.notify, str(exc), title="Not imported", severity="error",
+                                  timeout=15)
+            return
+        self.call_from_thread(self._show_import, diff)
+
+    def _show_import(self, diff: ImportDiff) -> None:
+        if diff.empty and not diff.of_kind(MISSING):
+            self.notify(f"{diff.path.name}: no changes.", title="Import", timeout=8)
+            return
+        self.push_screen(ImportScreen(diff), lambda choice: self._apply_import(diff, choice))
+
+    def _apply_import(self, diff: ImportDiff, choice: ImportChoice | None) -> None:
+        session = self.session
+        if choice is None or session is None:
+            return
+        try:
+            updated = apply_diff(session.assessment, diff, self.catalogs,
+                                 rejected=choice.rejected, choices=choice.choices,
+                                 delete_missing=choice.delete_missing)
+            session.store.backup()
+            session.store.save(updated)
+        except (ImportRefused, StoreError) as exc:
+            self.notify(f"Nothing was changed: {exc}", title="Not imported", severity="error",
+                        timeout=15)
+            return
+        session.assessment = updated
+        self._saved()
+        self.notify(f"Imported {diff.path.name}; the previous file is in "
+                    f"{session.path.name}.bak.", title="Imported", timeout=10)
+        if isinstance(self.screen, StepScreen):
+            self.switch_screen(STEP_SCREENS[self.screen.NUMBER]())
+
     def action_validate(self) -> None:
         if self.session is None:
             return
@@ -289,6 +355,8 @@ class AigovApp(App[None]):
             yield SystemCommand("Save now", "Write the assessment file", self.action_save)
             yield SystemCommand("Export workbook", "Write the Excel workbook to the exports folder",
                                 self.action_export)
+            yield SystemCommand("Import edited workbook", "Read an edited workbook back, with a "
+                                "diff to accept or reject row by row", self.action_import_workbook)
             yield SystemCommand("Validate assessment", "List every problem in the assessment",
                                 self.action_validate)
             yield SystemCommand("Home", "Close this assessment and go to the home screen",

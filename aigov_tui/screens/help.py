@@ -28,6 +28,7 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
     from .base import StepScreen
     from .catalogs import CatalogScreen
     from .home import HomeScreen
+    from .import_diff import ImportScreen
     from ..widgets.dialogs import PickDialog
     from ..widgets.heatmap import Heatmap
     from .step1_scope import ScopeScreen
@@ -57,6 +58,7 @@ def help_sections() -> list[tuple[str, list[Binding]]]:
         ("Record forms", only(RecordDialog.BINDINGS)),
         ("Choosing from a list", only(PickDialog.BINDINGS)),
         ("Catalog browser", only(CatalogScreen.BINDINGS)),
+        ("Import diff (f9)", only(ImportScreen.BINDINGS)),
     ]
 
 
