@@ -309,6 +309,14 @@ SOA_REASONS = ("Risk treatment", "Legal or regulatory", "Contractual",
                "Business requirement or best practice")
 SOA_STATUS = ("Not implemented", "Planned", "Partially implemented", "Implemented")
 
+def _soa_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+    status = record.get("status")
+    if record.get("applicable") == "No" and status not in (None, "", "Not implemented"):
+        return [("status", f"{record.get('id')} is excluded (Applicable: No) but its status is "
+                           f"{status}: set the status to Not implemented, or make it applicable.")]
+    return []
+
+
 SOA = Register(
     name="soa",
     title="Statement of Applicability",
@@ -318,6 +326,7 @@ SOA = Register(
     id_header="Control ID",
     title_field="title",
     keyed=True,
+    rules=(_soa_rules,),
     fields=(
         Field("framework", "Framework", derived=True, width=16, table_width=6, table_rank=8,
               table_label="Fw"),

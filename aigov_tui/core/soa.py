@@ -78,6 +78,32 @@ def risk_links(assessment: Assessment) -> dict[str, list[str]]:
     return {k: sorted(v, key=natural_key) for k, v in links.items()}
 
 
+def evidence_links(assessment: Assessment) -> dict[str, list[str]]:
+    """SoA key -> the evidence items whose Controls field names it (built once per call)."""
+    links: dict[str, list[str]] = {}
+    for ev in assessment.records(EVIDENCE):
+        for key in ev.get("controls") or []:
+            links.setdefault(str(key), []).append(str(ev.get("id")))
+    return links
+
+
+def _sync_evidence(assessment: Assessment, key: str, before: list[str], after: list[str]) -> list[str]:
+    """A link made or removed from the SoA side is stored on the evidence item's Controls field,
+    so the evidence register and the SoA show the same link. Returns IDs not in the register."""
+    unknown = []
+    for eid in after:
+        ev = assessment.find(EVIDENCE, eid)
+        if ev is None:
+            unknown.append(eid)
+        elif key not in (ev.get("controls") or []):
+            ev["controls"] = [*(ev.get("controls") or []), key]
+    for eid in before:
+        ev = assessment.find(EVIDENCE, eid)
+        if eid not in after and ev is not None and key in (ev.get("controls") or []):
+            ev["controls"] = [c for c in ev["controls"] if c != key]
+    return unknown
+
+
 def stored_row(assessment: Assessment, key: str) -> dict[str, Any] | None:
     return assessment.find(SOA, key)
 
@@ -85,12 +111,17 @@ def stored_row(assessment: Assessment, key: str) -> dict[str, Any] | None:
 def soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
     """The full SoA: stored decisions merged with what is derived from catalogs and risks."""
     links = risk_links(assessment)
+    evidence = evidence_links(assessment)
     rows = []
     for c in controls_in_scope(assessment, catalogs):
         stored = stored_row(assessment, c["id"]) or {}
         row = {f.key: stored.get(f.key, f.empty_value()) for f in SOA.input_fields}
         row.update(id=c["id"], framework=SHORT[c["framework"]], title=c["title"], theme=c["theme"],
                    ai_relevance=c["ai_relevance"], linked_risks=links.get(c["id"], []))
+        from_register = evidence.get(c["id"], [])
+        if from_register:
+            own = list(row.get("evidence_refs") or [])
+            row["evidence_refs"] = sorted({*own, *from_register}, key=natural_key)
         if not row.get("ai_extension"):
             row["ai_extension"] = " ".join(str(c["guidance"] or "").split())
         linked = row["linked_risks"]
@@ -135,6 +166,12 @@ def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str
         raise RecordError(problems)
     stored = {"id": key, **{f.key: record.get(f.key) for f in SOA.input_fields}}
     existing = stored_row(assessment, key)
+    # the evidence link lives on the evidence item (its Controls field): one link, both sides
+    if "evidence_refs" in values:
+        stored["evidence_refs"] = _sync_evidence(assessment, key, list(current.get("evidence_refs") or []),
+                                                 list(record.get("evidence_refs") or []))
+    else:
+        stored["evidence_refs"] = list((existing or {}).get("evidence_refs") or [])
     # what is derived from risks is shown, not stored: a risk that goes away takes "Risk
     # treatment", the derived "Yes" and the derived justification with it
     stored["reasons"] = [r for r in stored.get("reasons") or [] if r != "Risk treatment"]
@@ -195,6 +232,7 @@ GAP_KINDS = (
     "Risk without a control",
     "Excluded but relied on by a risk",
     "Undecided",
+    "Excluded but implemented",
 )
 
 
@@ -214,6 +252,8 @@ def gaps(assessment: Assessment, catalogs: Any, today: _dt.date | None = None) -
                                               f"{', '.join(r['linked_risks'])} rely on it."))
         if r["applicable"] == "Undecided":
             out.append(Gap(GAP_KINDS[5], key, f"{key} has no applicability decision yet."))
+        if r["applicable"] == "No" and r.get("status") not in (None, "", "Not implemented"):
+            out.append(Gap(GAP_KINDS[6], key, f"{key} is excluded but its status is {r['status']}."))
     for risk in sorted(assessment.records(RISKS), key=lambda x: natural_key(str(x.get("id")))):
         if risk.get("treatment") in ("Modify", "Share") and not (risk.get("planned_27001") or risk.get("planned_42001")):
             out.append(Gap(GAP_KINDS[3], str(risk.get("id")),
