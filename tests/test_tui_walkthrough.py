@@ -1,0 +1,49 @@
+"""Defects found on the issue #12 walk-through, TUI side: Pilot tests that drive the screens by
+keys and check the stored file. Each failed before its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aigov_tui.widgets.dialogs import ListConfirmDialog
+
+from .conftest import test_app
+from .tui_helpers import choose, settle, stored, stored_records
+
+SIZE = (80, 24)
+
+
+async def test_a_risk_method_change_is_previewed_and_confirmed(risk_file: Path) -> None:
+    before = stored_records(risk_file, "risks")
+    app = test_app(risk_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        app.screen.query_one("#method-preset").focus()
+        await choose(pilot, "3×3")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ListConfirmDialog)
+        shown = "\n".join(dialog.lines)
+        assert dialog.lines and all(line.split()[0].startswith("R-") for line in dialog.lines)
+        assert "→" in shown
+        await pilot.press("n")                      # cancel: nothing changes
+        await settle(pilot, 3)
+        assert len(stored(risk_file)["risk_method"]["1"]["likelihood"]) == 5
+        assert stored_records(risk_file, "risks") == before
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        lines = list(app.screen.lines)
+        await pilot.press("y")
+        await settle(pilot, 3)
+    after = {r["id"]: r for r in stored_records(risk_file, "risks")}
+    assert len(stored(risk_file)["risk_method"]["1"]["likelihood"]) == 3
+    changed = {r["id"] for r in before
+               if (r["inherent_level"], r["residual_level"])
+               != (after[r["id"]]["inherent_level"], after[r["id"]]["residual_level"])}
+    assert {line.split()[0].rstrip(":") for line in lines} == changed
