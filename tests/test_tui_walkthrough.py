@@ -47,3 +47,44 @@ async def test_a_risk_method_change_is_previewed_and_confirmed(risk_file: Path) 
                if (r["inherent_level"], r["residual_level"])
                != (after[r["id"]]["inherent_level"], after[r["id"]]["residual_level"])}
     assert {line.split()[0].rstrip(":") for line in lines} == changed
+
+
+def _cells(view) -> list[list[str]]:
+    t = view.table.table
+    return [[str(c) for c in t.get_row_at(i)] for i in range(t.row_count)]
+
+
+async def test_all_staff_assignment_ticks_everyone_and_tables_show_role_titles(programme_file: Path) -> None:
+    from textual.widgets import SelectionList
+
+    from aigov_tui.widgets.dialogs import PickDialog
+    from aigov_tui.widgets.register_view import RegisterView
+
+    app = test_app(programme_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        modules = app.screen.query_one("#modules", RegisterView)
+        text = "\n".join(" ".join(row) for row in _cells(modules))
+        assert "all_staff" not in text and "ml_engineer" not in text
+        assert "All staff" in text and "ML engineer" in text
+        people = app.screen.query_one("#people", RegisterView)
+        assert "ml_engineer" not in "\n".join(" ".join(row) for row in _cells(people))
+        ids = modules.shown_ids()
+        all_staff = next(m["id"] for m in app.session.assessment.records("training")
+                         if m.get("audience") == ["all_staff"])
+        for _ in range(ids.index(all_staff)):
+            await pilot.press("down")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, PickDialog)
+        picked = app.screen.query_one(SelectionList)
+        assert len(picked.selected) == 3                # everyone: "All staff" means all
+        assert "ml_engineer" not in str(picked.get_option_at_index(2).prompt)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")                      # due date as offered
+        await settle(pilot, 3)
+    mine = [r for r in stored_records(programme_file, "assignments") if r["module"] == all_staff]
+    assert sorted(r["person"] for r in mine) == ["PER-001", "PER-002", "PER-003"]

@@ -62,3 +62,53 @@ def test_excluded_but_implemented_is_a_problem_and_a_gap(a, cats) -> None:
     a.find("soa", "A.7.4").update(applicable="No", justification_exclusion="Cloud only.")
     assert any(p.record_id == "A.7.4" and p.field == "status" for p in validate_assessment(a, cats))
     assert "Excluded but implemented" in {g.kind for g in soa.gaps(a, cats) if g.ref == "A.7.4"}
+
+
+# --- "All staff" means everyone -------------------------------------------------------------------
+def test_assigning_an_all_staff_module_assigns_everyone(a, cats) -> None:
+    people = [add_record(a, PEOPLE, {"name": n, "role": r, "team": "Ops"}, cats)["id"]
+              for n, r in (("Ann", "security_analyst"), ("Bob", "ml_engineer"), ("Cy", "all_staff"))]
+    programme.prefill_training(a, cats)
+    module = next(m["id"] for m in a.records("training") if m.get("audience") == ["all_staff"])
+    added = programme.assign(a, cats, module, "2027-01-31")
+    assert sorted(a.find("assignments", x)["person"] for x in added) == people
+    assert programme.audience_people(a, ["all_staff"]) == people
+
+
+# --- a nonconformity closes only with its corrective action and effectiveness check ---------------
+def finding(**values) -> dict:
+    base = {"audit": "AUD-001", "grade": "Minor nonconformity", "requirement": "A.5.19",
+            "statement": "No AI terms in supplier contracts.", "objective_evidence": "Contract C-7.",
+            "status": "Closed", "closed_on": "2026-11-20"}
+    base.update(values)
+    return base
+
+
+CAPA = {"correction": "Addendum signed.", "root_cause": "Template predates AI use.",
+        "corrective_action": "Template updated.", "effectiveness_by": "Internal audit",
+        "effectiveness_on": "2026-11-19", "effectiveness_result": "Effective"}
+
+
+def with_audit(a, cats):
+    from aigov_tui.core.registers import AUDITS
+    add_record(a, AUDITS, {"title": "AI audit", "lead": "Dana", "start": "2026-10-01",
+                           "status": "In progress"}, cats)
+
+
+def test_a_nonconformity_cannot_close_without_capa(a, cats) -> None:
+    with_audit(a, cats)
+    with pytest.raises(RecordError) as exc:
+        add_record(a, FINDINGS, finding(), cats)
+    assert {p.field for p in exc.value.problems} == {
+        "correction", "root_cause", "corrective_action", "effectiveness_on", "effectiveness_result"}
+    assert "10.2" in str(exc.value)
+    with pytest.raises(RecordError) as exc:
+        add_record(a, FINDINGS, finding(**{**CAPA, "effectiveness_result": "Not effective"}), cats)
+    assert {p.field for p in exc.value.problems} == {"effectiveness_result"}
+    assert add_record(a, FINDINGS, finding(**CAPA), cats)["status"] == "Closed"
+
+
+def test_observations_and_opportunities_close_without_capa(a, cats) -> None:
+    with_audit(a, cats)
+    for grade in ("Observation", "Opportunity for improvement"):
+        assert add_record(a, FINDINGS, finding(grade=grade), cats)["status"] == "Closed"

@@ -83,6 +83,17 @@ def _open_assignment(assessment: Assessment, person: str, module: str) -> bool:
                for a in assessment.records(ASSIGNMENTS))
 
 
+ALL_STAFF = "all_staff"
+"""The training catalog's role that every person belongs to, whatever their own role."""
+
+
+def audience_people(assessment: Assessment, roles: list[str] | None) -> list[str]:
+    """IDs of the people a module with audience ``roles`` is for: everyone for "All staff"."""
+    wanted = set(roles or [])
+    return [p["id"] for p in assessment.records(PEOPLE)
+            if ALL_STAFF in wanted or p.get("role") in wanted]
+
+
 def assign(assessment: Assessment, catalogs: Any, module: str, due: str, *,
            roles: list[str] | None = None, people: list[str] | None = None) -> list[str]:
     """Assign a module to everyone with one of ``roles`` and to the named ``people``; with
@@ -93,9 +104,9 @@ def assign(assessment: Assessment, catalogs: Any, module: str, due: str, *,
         raise KeyError(f"{module} is not a training module")
     if roles is None and people is None:
         roles = list(mod.get("audience") or [])
-    wanted_roles, wanted_people = set(roles or []), set(people or [])
-    chosen = [p["id"] for p in assessment.records(PEOPLE)
-              if p.get("role") in wanted_roles or p["id"] in wanted_people]
+    by_role = set(audience_people(assessment, roles))
+    wanted_people = set(people or [])
+    chosen = [p["id"] for p in assessment.records(PEOPLE) if p["id"] in by_role or p["id"] in wanted_people]
     added = []
     for pid in chosen:
         if _open_assignment(assessment, pid, module):

@@ -585,6 +585,27 @@ CHECKLIST = Register(
 FINDING_GRADES = ("Major nonconformity", "Minor nonconformity", "Observation",
                   "Opportunity for improvement")
 FINDING_STATUS = ("Open", "Action in progress", "Awaiting effectiveness check", "Closed")
+NONCONFORMITIES = FINDING_GRADES[:2]
+CAPA_FIELDS = (("correction", "Correction"), ("root_cause", "Root cause"),
+               ("corrective_action", "Corrective action"),
+               ("effectiveness_on", "Effectiveness checked on"),
+               ("effectiveness_result", "Effectiveness result"))
+
+
+def _finding_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+    """ISO 27001 10.2: a nonconformity is closed once corrected, its cause found, corrective
+    action taken and that action checked to be effective. Observations and opportunities for
+    improvement may close without them."""
+    if record.get("status") != "Closed" or record.get("grade") not in NONCONFORMITIES:
+        return []
+    out = [(key, f"{label} is required to close a nonconformity (ISO 27001 10.2).")
+           for key, label in CAPA_FIELDS if not record.get(key)]
+    if record.get("effectiveness_result") == "Not effective":
+        out.append(("effectiveness_result", "The corrective action was not effective: take further "
+                                            "action before closing (ISO 27001 10.2)."))
+    return out
+
+
 FINDINGS = Register(
     name="findings",
     title="Findings",
@@ -593,6 +614,7 @@ FINDINGS = Register(
     sheet="Findings & CAPA",
     id_header="Finding ID",
     title_field="requirement",
+    rules=(_finding_rules,),
     fields=(
         Field("audit", "Audit", Kind.REF, ref="audits", required=True, width=10, table_width=8,
               table_rank=4),
