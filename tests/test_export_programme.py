@@ -315,7 +315,10 @@ def test_done_and_closed_are_never_overdue(tmp_path):
     update_record(a, ASSIGNMENTS, "ASG-001", {**a.find(ASSIGNMENTS, "ASG-001"),
                                               "completed": "2026-11-20", "result": "Passed"}, cats)
     update_record(a, FINDINGS, "F-001", {**a.find(FINDINGS, "F-001"), "status": "Closed",
-                                         "closed_on": "2026-11-25"}, cats)
+                                         "closed_on": "2026-11-25", "correction": "Fixed.",
+                                         "root_cause": "No AI terms.", "corrective_action": "Template.",
+                                         "effectiveness_on": "2026-11-24",
+                                         "effectiveness_result": "Effective"}, cats)
     book = export(a, tmp_path)
     assert row_by_id(book["Training Records"], "ASG-001")["State"] == "Done"
     assert row_by_id(book["Findings & CAPA"], "F-001")["Overdue"] is None
