@@ -411,12 +411,12 @@ def test_training_state_and_document_status_are_coloured(wb):
 # -- surveillance plan ----------------------------------------------------------------------------
 def test_surveillance_plan_rows_equal_the_calendar(demo, wb):
     ws = wb[SURVEILLANCE_SHEET]
-    assert headers(ws) == ["Date", "Kind", "Event", "Notes"]
-    events = programme.surveillance_plan(demo)
+    assert headers(ws) == ["Date", "Kind", "Event", "State", "Notes"]
+    events = programme.surveillance_plan(demo, TODAY)
     assert len(events) >= 3
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     # dates are real date cells (shown yyyy-mm-dd), the rest text
-    assert got == [[dt.datetime.fromisoformat(e["date"]), e["kind"], e["event"], e["notes"]]
+    assert got == [[dt.datetime.fromisoformat(e["date"]), e["kind"], e["event"], e["state"], e["notes"]]
                    for e in events]
     assert {ws.cell(r, 1).number_format for r in range(2, len(events) + 2)} == {"yyyy-mm-dd"}
     assert any(e["kind"] == "Internal" and e["event"].startswith("AUD-001") for e in events)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from aigov_tui.core import scoring
 from aigov_tui.core.catalogs import load_catalogs
-from aigov_tui.core.demo import build_demo
+from aigov_tui.core.demo import build_scope_demo
 from aigov_tui.core.model import (
     Assessment,
     RecordError,
@@ -456,7 +456,7 @@ def asset(**overrides) -> dict:
 
 
 def demo_with_asset() -> Assessment:
-    a = build_demo()
+    a = build_scope_demo()
     add_record(a, ASSETS, asset(ai_systems=["SYS-002"]), CATS)
     return a
 
@@ -505,7 +505,7 @@ def test_known_references_are_accepted_with_catalogs():
 
 
 def test_asset_refers_to_known_ai_systems_only():
-    a = build_demo()
+    a = build_scope_demo()
     with pytest.raises(RecordError) as info:
         add_record(a, ASSETS, asset(ai_systems=["SYS-001", "SYS-042"]))
     assert [p.message for p in info.value.problems] == [
@@ -526,7 +526,7 @@ def test_validate_assessment_reports_a_dangling_reference_in_a_hand_edited_file(
 
 # -- deleting assets ---------------------------------------------------------------------------
 def test_deleting_an_asset_removes_it_from_risks_and_its_id_is_not_reused():
-    a = build_demo()
+    a = build_scope_demo()
     first = add_record(a, ASSETS, asset(name="Model A"))
     second = add_record(a, ASSETS, asset(name="Model B"))
     r1 = add_record(a, RISKS, risk(assets=[first["id"], second["id"]]))
@@ -545,7 +545,7 @@ def test_deleting_an_asset_removes_it_from_risks_and_its_id_is_not_reused():
 
 
 def test_deleting_an_ai_system_removes_it_from_assets_and_risks():
-    a = build_demo()
+    a = build_scope_demo()
     x = add_record(a, ASSETS, asset(ai_systems=["SYS-001", "SYS-002"]))
     r = add_record(a, RISKS, risk(ai_systems=["SYS-002"], assets=[x["id"]]))
     delete_record(a, AI_SYSTEMS, "SYS-002")

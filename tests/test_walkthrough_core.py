@@ -112,3 +112,34 @@ def test_observations_and_opportunities_close_without_capa(a, cats) -> None:
     with_audit(a, cats)
     for grade in ("Observation", "Opportunity for improvement"):
         assert add_record(a, FINDINGS, finding(grade=grade), cats)["status"] == "Closed"
+
+
+# --- past surveillance audits say done or overdue --------------------------------------------------
+def test_past_surveillance_audits_are_done_or_overdue(a, cats) -> None:
+    from aigov_tui.core.model import Assessment
+
+    a = Assessment.new("Org")
+    a.profile.update(certification_status="Certified", certificate_issued="2024-05-14",
+                     certificate_expiry="2027-05-13")
+    states = lambda: [(e["event"].split(" by ")[0], e["state"])  # noqa: E731
+                      for e in programme.surveillance_plan(a, TODAY)]
+    # nothing recorded: both surveillance audits (May 2025, May 2026) are overdue
+    assert states() == [("Surveillance audit 1", "Overdue"), ("Surveillance audit 2", "Overdue"),
+                        ("Recertification audit", "Planned")]
+    a.profile["last_external_audit"] = "2025-05-20"
+    assert states()[:2] == [("Surveillance audit 1", "Done"), ("Surveillance audit 2", "Overdue")]
+    a.profile["last_external_audit"] = "2026-04-30"  # a little before the anniversary counts
+    assert states()[:2] == [("Surveillance audit 1", "Done"), ("Surveillance audit 2", "Done")]
+    from aigov_tui.core.open_items import open_items
+    a.profile["last_external_audit"] = "2025-05-20"
+    assert [i.kind for i in open_items(a, None, TODAY) if i.kind == "Audit"] == ["Audit"]
+
+
+def test_internal_audits_in_the_calendar_have_a_state(a, cats) -> None:
+    from aigov_tui.core.registers import AUDITS
+    for title, start, status in (("Old", "2026-03-01", "Closed"), ("Late", "2026-10-01", "Planned"),
+                                 ("Next", "2027-02-01", "Planned")):
+        add_record(a, AUDITS, {"title": title, "lead": "Dana", "start": start, "status": status}, cats)
+    states = {e["event"].split(" ", 1)[1]: e["state"] for e in programme.surveillance_plan(a, TODAY)
+              if e["kind"] == "Internal"}
+    assert states == {"Old": "Done", "Late": "Overdue", "Next": "Planned"}

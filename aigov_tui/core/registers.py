@@ -68,6 +68,9 @@ PROFILE = Register(
               help="Start of the three-year cycle; surveillance audits are planned from it."),
         Field("certificate_expiry", "Certificate expiry", Kind.DATE, width=14,
               required_when=RequiredWhen("certification_status", ("Certified",))),
+        Field("last_external_audit", "Last certification-body audit", Kind.DATE, width=14,
+              help="Date of the latest surveillance or certification audit; the Step 7 calendar "
+                   "marks the audits up to it done and later past ones overdue."),
         Field("isms_owner", "ISMS owner", width=24,
               help="The person or role accountable for the ISMS; shown on the workbook cover."),
         Field("classification", "Classification of this assessment", Kind.CHOICE,

@@ -45,24 +45,46 @@ def includes_42001(assessment: Assessment) -> bool:
     return FW_42001 in (assessment.profile.get("frameworks") or [])
 
 
+def _entry_27001(cid: str, c: dict[str, Any]) -> dict[str, Any]:
+    return {"id": cid, "framework": FW_27001, "title": c.get("title", ""),
+            "theme": c.get("theme", ""), "ai_relevance": c.get("ai_relevance", ""),
+            "guidance": c.get("ai_guidance", "")}
+
+
+def _entry_42001(catalogs: Any, cid: str, c: dict[str, Any]) -> dict[str, Any]:
+    objective = catalogs.objectives.get("iso42001_2023", {}).get(c.get("objective", ""), {})
+    return {"id": key_42001(cid), "framework": FW_42001, "title": c.get("title", ""),
+            "theme": objective.get("title", c.get("objective", "")),
+            "ai_relevance": c.get("ai_relevance", "high"),
+            "guidance": c.get("ai_guidance") or c.get("guidance", "")}
+
+
+def _entry_custom(c: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(c["id"]), "framework": FW_CUSTOM, "title": c.get("title", ""),
+            "theme": "AI", "ai_relevance": "high", "guidance": c.get("objective", "")}
+
+
 def controls_in_scope(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
     """Every control the SoA covers, in the order an auditor reads them."""
-    out: list[dict[str, Any]] = []
-    for cid, c in catalogs.iso27001.items():
-        out.append({"id": cid, "framework": FW_27001, "title": c.get("title", ""),
-                    "theme": c.get("theme", ""), "ai_relevance": c.get("ai_relevance", ""),
-                    "guidance": c.get("ai_guidance", "")})
+    out: list[dict[str, Any]] = [_entry_27001(cid, c) for cid, c in catalogs.iso27001.items()]
     if includes_42001(assessment):
-        for cid, c in catalogs.iso42001.items():
-            objective = catalogs.objectives.get("iso42001_2023", {}).get(c.get("objective", ""), {})
-            out.append({"id": key_42001(cid), "framework": FW_42001, "title": c.get("title", ""),
-                        "theme": objective.get("title", c.get("objective", "")),
-                        "ai_relevance": c.get("ai_relevance", "high"),
-                        "guidance": c.get("ai_guidance") or c.get("guidance", "")})
+        out += [_entry_42001(catalogs, cid, c) for cid, c in catalogs.iso42001.items()]
     for c in sorted(assessment.records(CUSTOM_CONTROLS), key=lambda r: natural_key(str(r.get("id")))):
-        out.append({"id": str(c["id"]), "framework": FW_CUSTOM, "title": c.get("title", ""),
-                    "theme": "AI", "ai_relevance": "high", "guidance": c.get("objective", "")})
+        out.append(_entry_custom(c))
     return out
+
+
+def control_entry(assessment: Assessment, catalogs: Any, key: str) -> dict[str, Any] | None:
+    """The one control ``key`` names, if the SoA covers it (without listing them all)."""
+    framework = framework_of(key)
+    if framework == FW_27001:
+        c = catalogs.iso27001.get(key)
+        return _entry_27001(key, c) if c is not None else None
+    if framework == FW_42001:
+        c = catalogs.iso42001.get(key[len(PREFIX_42001):])
+        return _entry_42001(catalogs, key[len(PREFIX_42001):], c) if c is not None and includes_42001(assessment) else None
+    custom = assessment.find(CUSTOM_CONTROLS, key)
+    return _entry_custom(custom) if custom is not None else None
 
 
 def risk_links(assessment: Assessment) -> dict[str, list[str]]:
@@ -112,31 +134,34 @@ def soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
     """The full SoA: stored decisions merged with what is derived from catalogs and risks."""
     links = risk_links(assessment)
     evidence = evidence_links(assessment)
-    rows = []
-    for c in controls_in_scope(assessment, catalogs):
-        stored = stored_row(assessment, c["id"]) or {}
-        row = {f.key: stored.get(f.key, f.empty_value()) for f in SOA.input_fields}
-        row.update(id=c["id"], framework=SHORT[c["framework"]], title=c["title"], theme=c["theme"],
-                   ai_relevance=c["ai_relevance"], linked_risks=links.get(c["id"], []))
-        from_register = evidence.get(c["id"], [])
-        if from_register:
-            own = list(row.get("evidence_refs") or [])
-            row["evidence_refs"] = sorted({*own, *from_register}, key=natural_key)
-        if not row.get("ai_extension"):
-            row["ai_extension"] = " ".join(str(c["guidance"] or "").split())
-        linked = row["linked_risks"]
-        if linked:
-            if row.get("applicable") in (None, "", "Undecided"):
-                row["applicable"] = "Yes"
-            reasons = list(row.get("reasons") or [])
-            if "Risk treatment" not in reasons and row["applicable"] == "Yes":
-                row["reasons"] = ["Risk treatment", *reasons]
-            if row["applicable"] == "Yes" and not row.get("justification_inclusion"):
-                row["justification_inclusion"] = derived_justification(linked)
-        elif not row.get("applicable"):
-            row["applicable"] = "Undecided"
-        rows.append(row)
-    return rows
+    stored = {str(r.get("id")): r for r in assessment.records(SOA)}
+    return [_build_row(c, stored.get(c["id"]) or {}, links, evidence)
+            for c in controls_in_scope(assessment, catalogs)]
+
+
+def _build_row(c: dict[str, Any], stored: dict[str, Any], links: dict[str, list[str]],
+               evidence: dict[str, list[str]]) -> dict[str, Any]:
+    row = {f.key: stored.get(f.key, f.empty_value()) for f in SOA.input_fields}
+    row.update(id=c["id"], framework=SHORT[c["framework"]], title=c["title"], theme=c["theme"],
+               ai_relevance=c["ai_relevance"], linked_risks=links.get(c["id"], []))
+    from_register = evidence.get(c["id"], [])
+    if from_register:
+        own = list(row.get("evidence_refs") or [])
+        row["evidence_refs"] = sorted({*own, *from_register}, key=natural_key)
+    if not row.get("ai_extension"):
+        row["ai_extension"] = " ".join(str(c["guidance"] or "").split())
+    linked = row["linked_risks"]
+    if linked:
+        if row.get("applicable") in (None, "", "Undecided"):
+            row["applicable"] = "Yes"
+        reasons = list(row.get("reasons") or [])
+        if "Risk treatment" not in reasons and row["applicable"] == "Yes":
+            row["reasons"] = ["Risk treatment", *reasons]
+        if row["applicable"] == "Yes" and not row.get("justification_inclusion"):
+            row["justification_inclusion"] = derived_justification(linked)
+    elif not row.get("applicable"):
+        row["applicable"] = "Undecided"
+    return row
 
 
 def derived_justification(linked: list[str]) -> str:
@@ -144,17 +169,17 @@ def derived_justification(linked: list[str]) -> str:
 
 
 def row(assessment: Assessment, catalogs: Any, key: str) -> dict[str, Any]:
-    for r in soa_rows(assessment, catalogs):
-        if r["id"] == key:
-            return r
-    raise KeyError(f"{key} is not a control in this Statement of Applicability")
+    """One SoA row, built on its own: the cost does not grow with the number of controls."""
+    c = control_entry(assessment, catalogs, key)
+    if c is None:
+        raise KeyError(f"{key} is not a control in this Statement of Applicability")
+    return _build_row(c, stored_row(assessment, key) or {}, risk_links(assessment),
+                      evidence_links(assessment))
 
 
 def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and store the user's decisions for one control. Raises RecordError."""
-    if key not in {c["id"] for c in controls_in_scope(assessment, catalogs)}:
-        raise KeyError(f"{key} is not a control in this Statement of Applicability")
-    current = row(assessment, catalogs, key)
+    current = row(assessment, catalogs, key)  # KeyError for a control the SoA does not cover
     merged = {**current, **{k: v for k, v in values.items() if k != "id"}}
     record, problems = SOA.coerce({**merged, "id": key})
     if record.get("applicable") == "Yes" and not record.get("justification_inclusion"):
