@@ -207,7 +207,9 @@ def test_writer_killed_mid_save_never_leaves_a_torn_file(tmp_path: Path, capsys)
         assert doc["meta"]["1"]["schema_version"] == 1, where
         assert mode_of(path) == 0o600, where
         capsys.readouterr()
-        assert cli.main(["validate", str(path)]) == 0, f"{where}: {capsys.readouterr()}"
+        # the scope-only demo's SoA is undecided (an open item), but no record has a problem
+        assert cli.main(["validate", str(path)]) == 1, where
+        assert "no problems in the records" in capsys.readouterr().out, where
         a = load_read_only(path)
         count = len(a.records(AI_SYSTEMS))
         assert a.scope["addendum"] == f"count {count}", where
@@ -231,7 +233,8 @@ def test_writer_killed_mid_save_never_leaves_a_torn_file(tmp_path: Path, capsys)
         s.save(a)
     assert not (tmp_path / (path.name + ".lock")).exists()
     assert load_read_only(path).records(AI_SYSTEMS)[-1]["name"] == "After"
-    assert cli.main(["validate", str(path)]) == 0
+    assert cli.main(["validate", str(path)]) == 1  # open items only (an undecided SoA)
+    assert "no problems in the records" in capsys.readouterr().out
 
 
 # -- the lock -------------------------------------------------------------------------------------

@@ -22,6 +22,10 @@ CERTIFICATE_WARNING_DAYS = 90
 """The ISMS certificate is listed this many days before it expires (time to recertify)."""
 
 
+UNDECIDED_SHOWN = 8
+"""Undecided controls are listed on one line, naming at most this many."""
+
+
 @dataclass(frozen=True)
 class OpenItem:
     kind: str
@@ -85,5 +89,12 @@ def open_items(assessment: Assessment, catalogs: Any, today: _dt.date,
         if wrong:
             out.append(OpenItem("Evidence", eid, f"{ev.get('title')}: {'; '.join(wrong)}."))
     if catalogs is not None:
-        out += [OpenItem("SoA gap", g.ref, g.message) for g in gaps(assessment, catalogs, today)]
+        found = gaps(assessment, catalogs, today)
+        out += [OpenItem("SoA gap", g.ref, g.message) for g in found if g.kind != "Undecided"]
+        undecided = [g.ref for g in found if g.kind == "Undecided"]
+        if undecided:  # one line: a new assessment has every control undecided
+            shown = ", ".join(undecided[:UNDECIDED_SHOWN]) + (", …" if len(undecided) > UNDECIDED_SHOWN else "")
+            out.append(OpenItem("SoA gap", "Undecided",
+                                f"{len(undecided)} control{'s have' if len(undecided) != 1 else ' has'} "
+                                f"no applicability decision yet: {shown}."))
     return out
