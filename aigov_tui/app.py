@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from .core.catalogs import Catalogs, load_catalogs
-from .core.demo import build_demo
+from .core.demo import write_demo
 from .core.export import ExportError, export_workbook
 from .core.model import Assessment, validate_assessment
 from .core.paths import data_home, default_export_dir
@@ -124,7 +124,7 @@ class AigovApp(App[None]):
             path = data_home() / "demo.aigov.json"
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
-                Store.create(path, build_demo(self.today())).close()
+                write_demo(path, self.today(), self.catalogs)
             return Session.open(path, self.catalogs)
 
         self._open_worker(demo)

@@ -420,27 +420,45 @@ def delete_record(assessment: Assessment, register: Register, record_id: str) ->
     raise KeyError(f"{register.item} {record_id} does not exist")
 
 
+def method_change_preview(assessment: Assessment, method: dict[str, Any]) -> list[dict[str, Any]]:
+    """What adopting ``method`` would do, before it is done: one entry per risk whose inherent or
+    residual level changes, with its ratings and levels before and after."""
+    old = assessment.risk_method
+    maps = {axis: scoring.scale_map(old.get(axis) or [], method.get(axis) or [])
+            for axis in ("likelihood", "impact")}
+    out = []
+    for risk in assessment.records("risks"):
+        after = scoring.remap_risk(risk, old, method, maps)
+        before_levels = (risk.get("inherent_level"), risk.get("residual_level"))
+        after_levels = (after.get("inherent_level"), after.get("residual_level"))
+        if before_levels != after_levels:
+            out.append({"id": risk.get("id"), "title": risk.get("title") or "",
+                        "before": before_levels, "after": after_levels,
+                        "ratings_before": tuple(risk.get(k) for k, _ in scoring.RATING_AXES),
+                        "ratings_after": tuple(after.get(k) for k, _ in scoring.RATING_AXES)})
+    return out
+
+
 def set_risk_method(assessment: Assessment, method: dict[str, Any]) -> tuple[int, int]:
     """Adopt a new risk method and re-score every risk.
 
-    Ratings on a scale of another size are mapped onto the new one, keeping both ends.
-    Returns (risks whose inherent or residual level changed, ratings mapped to the new scale).
+    Ratings move to the step of the new scale with the same meaning: the same label where the
+    new scale has it, otherwise the same relative position (see :func:`scoring.scale_map`).
+    Returns (risks whose inherent or residual level changed, ratings mapped to another step).
     Raises ValueError naming what is wrong with the method.
     """
     problems = scoring.validate_method(method)
     if problems:
         raise ValueError(" ".join(problems))
-    old_size, new_size = scoring.size(assessment.risk_method), scoring.size(method)
+    old = assessment.risk_method
+    maps = {axis: scoring.scale_map(old.get(axis) or [], method.get(axis) or [])
+            for axis in ("likelihood", "impact")}
     changed = rescaled = 0
     for risk in assessment.records("risks"):
         before = (risk.get("inherent_level"), risk.get("residual_level"))
-        for key in ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact"):
-            value = risk.get(key)
-            new = scoring.rescale(value, old_size, new_size)
-            if new != value:
-                risk[key] = new
-                rescaled += 1
-        scoring.derive(risk, method)
+        after = scoring.remap_risk(risk, old, method, maps)
+        rescaled += sum(after.get(k) != risk.get(k) for k, _ in scoring.RATING_AXES)
+        risk.update(after)
         if (risk.get("inherent_level"), risk.get("residual_level")) != before:
             changed += 1
     assessment.risk_method = copy.deepcopy(method)

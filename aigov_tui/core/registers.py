@@ -68,6 +68,9 @@ PROFILE = Register(
               help="Start of the three-year cycle; surveillance audits are planned from it."),
         Field("certificate_expiry", "Certificate expiry", Kind.DATE, width=14,
               required_when=RequiredWhen("certification_status", ("Certified",))),
+        Field("last_external_audit", "Last certification-body audit", Kind.DATE, width=14,
+              help="Date of the latest surveillance or certification audit; the Step 7 calendar "
+                   "marks the audits up to it done and later past ones overdue."),
         Field("isms_owner", "ISMS owner", width=24,
               help="The person or role accountable for the ISMS; shown on the workbook cover."),
         Field("classification", "Classification of this assessment", Kind.CHOICE,
@@ -309,6 +312,14 @@ SOA_REASONS = ("Risk treatment", "Legal or regulatory", "Contractual",
                "Business requirement or best practice")
 SOA_STATUS = ("Not implemented", "Planned", "Partially implemented", "Implemented")
 
+def _soa_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+    status = record.get("status")
+    if record.get("applicable") == "No" and status not in (None, "", "Not implemented"):
+        return [("status", f"{record.get('id')} is excluded (Applicable: No) but its status is "
+                           f"{status}: set the status to Not implemented, or make it applicable.")]
+    return []
+
+
 SOA = Register(
     name="soa",
     title="Statement of Applicability",
@@ -318,6 +329,7 @@ SOA = Register(
     id_header="Control ID",
     title_field="title",
     keyed=True,
+    rules=(_soa_rules,),
     fields=(
         Field("framework", "Framework", derived=True, width=16, table_width=6, table_rank=8,
               table_label="Fw"),
@@ -576,6 +588,27 @@ CHECKLIST = Register(
 FINDING_GRADES = ("Major nonconformity", "Minor nonconformity", "Observation",
                   "Opportunity for improvement")
 FINDING_STATUS = ("Open", "Action in progress", "Awaiting effectiveness check", "Closed")
+NONCONFORMITIES = FINDING_GRADES[:2]
+CAPA_FIELDS = (("correction", "Correction"), ("root_cause", "Root cause"),
+               ("corrective_action", "Corrective action"),
+               ("effectiveness_on", "Effectiveness checked on"),
+               ("effectiveness_result", "Effectiveness result"))
+
+
+def _finding_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+    """ISO 27001 10.2: a nonconformity is closed once corrected, its cause found, corrective
+    action taken and that action checked to be effective. Observations and opportunities for
+    improvement may close without them."""
+    if record.get("status") != "Closed" or record.get("grade") not in NONCONFORMITIES:
+        return []
+    out = [(key, f"{label} is required to close a nonconformity (ISO 27001 10.2).")
+           for key, label in CAPA_FIELDS if not record.get(key)]
+    if record.get("effectiveness_result") == "Not effective":
+        out.append(("effectiveness_result", "The corrective action was not effective: take further "
+                                            "action before closing (ISO 27001 10.2)."))
+    return out
+
+
 FINDINGS = Register(
     name="findings",
     title="Findings",
@@ -584,6 +617,7 @@ FINDINGS = Register(
     sheet="Findings & CAPA",
     id_header="Finding ID",
     title_field="requirement",
+    rules=(_finding_rules,),
     fields=(
         Field("audit", "Audit", Kind.REF, ref="audits", required=True, width=10, table_width=8,
               table_rank=4),

@@ -45,6 +45,25 @@ def includes_42001(assessment: Assessment) -> bool:
     return FW_42001 in (assessment.profile.get("frameworks") or [])
 
 
+def _entry_27001(cid: str, c: dict[str, Any]) -> dict[str, Any]:
+    return {"id": cid, "framework": FW_27001, "title": c.get("title", ""),
+            "theme": c.get("theme", ""), "ai_relevance": c.get("ai_relevance", ""),
+            "guidance": c.get("ai_guidance", "")}
+
+
+def _entry_42001(catalogs: Any, cid: str, c: dict[str, Any]) -> dict[str, Any]:
+    objective = catalogs.objectives.get("iso42001_2023", {}).get(c.get("objective", ""), {})
+    return {"id": key_42001(cid), "framework": FW_42001, "title": c.get("title", ""),
+            "theme": objective.get("title", c.get("objective", "")),
+            "ai_relevance": c.get("ai_relevance", "high"),
+            "guidance": c.get("ai_guidance") or c.get("guidance", "")}
+
+
+def _entry_custom(c: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(c["id"]), "framework": FW_CUSTOM, "title": c.get("title", ""),
+            "theme": "AI", "ai_relevance": "high", "guidance": c.get("objective", "")}
+
+
 def controls_in_scope(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
     """Every control the SoA covers, in the order an auditor reads them."""
     return [dict(c) for c in _controls_in_scope(assessment, catalogs)]
@@ -63,16 +82,23 @@ def _build_controls(assessment: Assessment, catalogs: Any) -> list[dict[str, Any
                     "theme": c.get("theme", ""), "ai_relevance": c.get("ai_relevance", ""),
                     "guidance": c.get("ai_guidance", "")})
     if includes_42001(assessment):
-        for cid, c in catalogs.iso42001.items():
-            objective = catalogs.objectives.get("iso42001_2023", {}).get(c.get("objective", ""), {})
-            out.append({"id": key_42001(cid), "framework": FW_42001, "title": c.get("title", ""),
-                        "theme": objective.get("title", c.get("objective", "")),
-                        "ai_relevance": c.get("ai_relevance", "high"),
-                        "guidance": c.get("ai_guidance") or c.get("guidance", "")})
+        out += [_entry_42001(catalogs, cid, c) for cid, c in catalogs.iso42001.items()]
     for c in sorted(assessment.records(CUSTOM_CONTROLS), key=lambda r: natural_key(str(r.get("id")))):
-        out.append({"id": str(c["id"]), "framework": FW_CUSTOM, "title": c.get("title", ""),
-                    "theme": "AI", "ai_relevance": "high", "guidance": c.get("objective", "")})
+        out.append(_entry_custom(c))
     return out
+
+
+def control_entry(assessment: Assessment, catalogs: Any, key: str) -> dict[str, Any] | None:
+    """The one control ``key`` names, if the SoA covers it (without listing them all)."""
+    framework = framework_of(key)
+    if framework == FW_27001:
+        c = catalogs.iso27001.get(key)
+        return _entry_27001(key, c) if c is not None else None
+    if framework == FW_42001:
+        c = catalogs.iso42001.get(key[len(PREFIX_42001):])
+        return _entry_42001(catalogs, key[len(PREFIX_42001):], c) if c is not None and includes_42001(assessment) else None
+    custom = assessment.find(CUSTOM_CONTROLS, key)
+    return _entry_custom(custom) if custom is not None else None
 
 
 def risk_links(assessment: Assessment) -> dict[str, list[str]]:
@@ -136,6 +162,34 @@ def _build_links(per_risk: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
     return {k: sorted(v, key=natural_key) for k, v in links.items()}
 
 
+def evidence_links(assessment: Assessment) -> dict[str, list[str]]:
+    """SoA key -> the evidence items whose Controls field names it (built once per call)."""
+    links: dict[str, list[str]] = {}
+    for ev in assessment.records(EVIDENCE):
+        for key in ev.get("controls") or []:
+            links.setdefault(str(key), []).append(str(ev.get("id")))
+    return links
+
+
+def _sync_evidence(assessment: Assessment, key: str, before: list[str], after: list[str]) -> list[str]:
+    """A link made or removed from the SoA side is stored on the evidence item's Controls field,
+    so the evidence register and the SoA show the same link. Returns IDs not in the register."""
+    unknown = []
+    for eid in after:
+        ev = assessment.find(EVIDENCE, eid)
+        if ev is None:
+            unknown.append(eid)
+        elif key not in (ev.get("controls") or []):
+            ev["controls"] = [*(ev.get("controls") or []), key]
+            touch(assessment, EVIDENCE.name, eid)
+    for eid in before:
+        ev = assessment.find(EVIDENCE, eid)
+        if eid not in after and ev is not None and key in (ev.get("controls") or []):
+            ev["controls"] = [c for c in ev["controls"] if c != key]
+            touch(assessment, EVIDENCE.name, eid)
+    return unknown
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -152,12 +206,13 @@ def soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
 def _soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
     """Memoised until the SoA, a risk, a custom control or the profile changes; read-only."""
     return memo(assessment, ("soa_rows", id(catalogs)),
-                (SOA.name, RISKS.name, CUSTOM_CONTROLS.name, "profile"),
+                (SOA.name, RISKS.name, CUSTOM_CONTROLS.name, EVIDENCE.name, "profile"),
                 lambda: _build_rows(assessment, catalogs))
 
 
 def _build_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
     links = _risk_links(assessment)
+    evidence = evidence_links(assessment)
     stored_rows = assessment.by_id(SOA.name)
     rows = []
     for c in _controls_in_scope(assessment, catalogs):
@@ -165,6 +220,10 @@ def _build_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
         row = {f.key: stored.get(f.key, f.empty_value()) for f in SOA.input_fields}
         row.update(id=c["id"], framework=SHORT[c["framework"]], title=c["title"], theme=c["theme"],
                    ai_relevance=c["ai_relevance"], linked_risks=list(links.get(c["id"], [])))
+        from_register = evidence.get(c["id"], [])
+        if from_register:  # evidence linked from the evidence register counts here too
+            own = list(row.get("evidence_refs") or [])
+            row["evidence_refs"] = sorted({*own, *from_register}, key=natural_key)
         if not row.get("ai_extension"):
             row["ai_extension"] = " ".join(str(c["guidance"] or "").split())
         linked = row["linked_risks"]
@@ -209,6 +268,12 @@ def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str
         raise RecordError(problems)
     stored = {"id": key, **{f.key: record.get(f.key) for f in SOA.input_fields}}
     existing = stored_row(assessment, key)
+    # the evidence link lives on the evidence item (its Controls field): one link, both sides
+    if "evidence_refs" in values:
+        stored["evidence_refs"] = _sync_evidence(assessment, key, list(current.get("evidence_refs") or []),
+                                                 list(record.get("evidence_refs") or []))
+    else:
+        stored["evidence_refs"] = list((existing or {}).get("evidence_refs") or [])
     # what is derived from risks is shown, not stored: a risk that goes away takes "Risk
     # treatment", the derived "Yes" and the derived justification with it
     stored["reasons"] = [r for r in stored.get("reasons") or [] if r != "Risk treatment"]
@@ -269,6 +334,7 @@ GAP_KINDS = (
     "Risk without a control",
     "Excluded but relied on by a risk",
     "Undecided",
+    "Excluded but implemented",
 )
 
 
@@ -288,6 +354,8 @@ def gaps(assessment: Assessment, catalogs: Any, today: _dt.date | None = None) -
                                               f"{', '.join(r['linked_risks'])} rely on it."))
         if r["applicable"] == "Undecided":
             out.append(Gap(GAP_KINDS[5], key, f"{key} has no applicability decision yet."))
+        if r["applicable"] == "No" and r.get("status") not in (None, "", "Not implemented"):
+            out.append(Gap(GAP_KINDS[6], key, f"{key} is excluded but its status is {r['status']}."))
     unplanned = [risk for risk in assessment.records(RISKS)
                  if risk.get("treatment") in ("Modify", "Share")
                  and not (risk.get("planned_27001") or risk.get("planned_42001"))]

@@ -130,6 +130,8 @@ class RecordTable(Vertical):
         labels = self.ref_labels.get(f.key)
         if labels and isinstance(value, str) and value in labels:
             return labels[value]
+        if labels and isinstance(value, list):  # role titles, short form: "ML engineer"
+            return ", ".join(labels.get(v, str(v)).split(" / ")[0] for v in value)
         return display(f, value)
 
     def _id_width(self) -> int:

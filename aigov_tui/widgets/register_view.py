@@ -86,7 +86,8 @@ class RegisterView(Vertical):
             ctx = Context(session.assessment, self.app_.catalogs)
             problems = {str(r.get("id")): len(record_problems(self.register, r, ctx)) for r in shown}
         labels = {f.key: ref_options(f.ref, session.assessment, self.app_.catalogs) or {}
-                  for f in self.register.table_fields if f.kind is Kind.REF}
+                  for f in self.register.table_fields
+                  if f.kind is Kind.REF or (f.kind is Kind.REFS and f.ref == "roles")}
         self.table.set_records(shown, select, problems=problems, total=len(records),
                                filter_label=self._filter_label, ref_labels=labels)
 
