@@ -115,7 +115,12 @@ class Context:
 CATALOG_REFS = {"threats": "AI threat", "iso27001": "ISO 27001 Annex A control",
                 "iso42001": "ISO 42001 Annex A control",
                 "soa": "control in this Statement of Applicability",
-                "roles": "role of the training catalog"}
+                "roles": "role of the training catalog",
+                "vendor_questions": "question of the vendor questionnaire",
+                "vendor_answer_scale": "answer of the questionnaire's scale",
+                "vendor_certifications": "certification of the vendor questionnaire",
+                "incident_types": "AI incident type",
+                "notification_regimes": "notification obligation of the incident-type catalog"}
 
 
 def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[str, str] | None:
@@ -138,6 +143,10 @@ def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[
         return None
     source = {"threats": catalogs.threats, "iso27001": catalogs.iso27001,
               "iso42001": catalogs.iso42001}.get(ref)
+    if source is None:
+        from .catalog_refs import catalog_ref_options  # vendor and incident catalogs
+
+        return catalog_ref_options(ref, catalogs)
     if source is None:
         return None
     return {k: f"{k} {v.get('title', '')}".strip() for k, v in source.items()}
