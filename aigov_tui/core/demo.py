@@ -6,6 +6,7 @@ import datetime as _dt
 
 from .model import Assessment, add_record, update_profile
 from .registers import AI_SYSTEMS
+from .demo_vendors import add_demo_vendors_and_incidents
 from .scope import draft_addendum, set_addendum
 
 DEMO_PROFILE = {
@@ -110,4 +111,5 @@ def build_demo(today: _dt.date | None = None) -> Assessment:
     for values in DEMO_SYSTEMS:
         add_record(assessment, AI_SYSTEMS, values)
     set_addendum(assessment, draft_addendum(assessment, today), edited=False)
+    add_demo_vendors_and_incidents(assessment, today)
     return assessment
