@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import scoring
-from .registers import KEYED_REGISTERS, PROFILE, REGISTERS, TABLES
+from .registers import KEYED_REGISTERS, OWNED, PROFILE, REGISTERS, TABLES
 from .schema import Kind, Problem, Register, is_blank
 
 SCHEMA_VERSION = 1
@@ -273,6 +273,9 @@ def delete_record(assessment: Assessment, register: Register, record_id: str) ->
     records = assessment.records(register)
     for i, record in enumerate(records):
         if record.get("id") == record_id:
+            for table, key in OWNED.get(register.name, ()):  # a vendor's answers, an incident's timeline
+                owned = assessment.records(table)
+                owned[:] = [r for r in owned if r.get(key) != record_id]
             for _, other, key in references_to(assessment, register, record_id):
                 value = other.get(key)
                 other[key] = [v for v in value if v != record_id] if isinstance(value, list) else None

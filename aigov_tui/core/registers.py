@@ -699,17 +699,17 @@ VENDOR_ANSWERS = Register(
     fields=(
         Field("vendor", "Vendor", Kind.REF, ref="vendors", required=True, width=10, in_table=False),
         Field("question", "Question", Kind.REF, ref="vendor_questions", required=True, width=10,
-              table_width=8, table_rank=1, table_label="Q"),
-        Field("text", "Question text", derived=True, width=60, table_width=40, table_rank=2,
+              table_width=7, table_rank=1, table_label="Q"),
+        Field("text", "Question text", derived=True, width=60, table_width=40, table_rank=4,
               table_label="Question"),
         Field("answer", "Answer", Kind.REF, ref="vendor_answer_scale", width=24, table_width=18,
-              table_rank=3, help="From the catalog's answer scale; leave empty while unanswered "
+              table_rank=2, help="From the catalog's answer scale; leave empty while unanswered "
                                  "(unanswered questions are never scored)."),
         Field("comment", "Evidence or comment", Kind.LONGTEXT, width=40, in_table=False,
               required_when=RequiredWhen("answer", ("NA",)),
               help="What the vendor showed you; for N/A, why the question does not apply."),
         Field("weight", "Weight", derived=True, width=8, table_width=4, table_rank=5, table_label="W"),
-        Field("score", "Score", derived=True, width=8, table_width=6, table_rank=4),
+        Field("score", "Score", derived=True, width=8, table_width=6, table_rank=3),
     ),
 )
 
@@ -772,7 +772,7 @@ INCIDENTS = Register(
     fields=(
         Field("title", "Title", required=True, width=30, table_width=22, table_rank=1),
         Field("description", "Description", Kind.LONGTEXT, required=True, width=50, in_table=False),
-        Field("detected_at", "Detected at", required=True, width=16, table_width=16, table_rank=4,
+        Field("detected_at", "Detected at", required=True, width=16, table_width=16, table_rank=6,
               table_label="Detected", max_length=16, help=DATETIME_HELP),
         Field("aware_at", "Became aware at", width=16, in_table=False, max_length=16,
               help="When the organisation became aware it is a reportable incident; the legal "
@@ -816,7 +816,7 @@ INCIDENTS = Register(
               in_table=False),
         Field("closed_at", "Closed at", width=16, in_table=False, max_length=16,
               required_when=RequiredWhen("status", ("Closed",)), help=DATETIME_HELP),
-        Field("obligations", "Notifications", derived=True, width=24, table_width=18, table_rank=5,
+        Field("obligations", "Notifications", derived=True, width=24, table_width=18, table_rank=4,
               table_label="Notifications"),
     ),
 )
@@ -877,5 +877,10 @@ REGISTERS: dict[str, Register] = {r.name: r for r in (
     AUDITS, CHECKLIST, FINDINGS, VENDORS, VENDOR_CERTS, VENDOR_ANSWERS, VENDOR_ACTIONS, INCIDENTS,
     TIMELINE, NOTIFICATIONS)}
 """Registers with issued IDs, by table name. Later steps add theirs here."""
+OWNED: dict[str, tuple[tuple[str, str], ...]] = {
+    "vendors": (("vendor_answers", "vendor"), ("vendor_certs", "vendor"), ("vendor_actions", "vendor")),
+    "incidents": (("timeline", "incident"), ("notifications", "incident")),
+}
+"""Records that belong to another (register, reference field): deleted with their owner."""
 KEYED_REGISTERS: dict[str, Register] = {r.name: r for r in (SOA, CLAUSES)}
 """Registers with a declaration, by table name. Later steps add theirs here."""
