@@ -41,6 +41,10 @@ from .screens.step6_training import TrainingScreen
 from .screens.step7_audit import AuditScreen
 from .widgets.dialogs import ProblemsDialog
 
+WARM_UP_IN_OPEN = 3000
+"""Up to this many records, an assessment is checked before its first screen shows; a larger
+one shows at once and is checked in a worker."""
+
 STEP_SCREENS: dict[int, type[StepScreen]] = {
     1: ScopeScreen, 2: AssetsScreen, 3: RisksScreen, 4: ControlsScreen,
     5: DocumentsScreen, 6: TrainingScreen, 7: AuditScreen,
@@ -120,10 +124,10 @@ class AigovApp(App[None]):
 
     # --- opening --------------------------------------------------------------------------
     def open_assessment(self, path: Path) -> None:
-        self._open_worker(lambda: Session.open(path))
+        self._open_worker(lambda: Session.open(path, self.catalogs))
 
     def create_assessment(self, path: Path, organisation: str) -> None:
-        self._open_worker(lambda: Session.create(path, Assessment.new(organisation)))
+        self._open_worker(lambda: Session.create(path, Assessment.new(organisation), self.catalogs))
 
     def open_demo(self) -> None:
         def demo() -> Session:
@@ -131,7 +135,7 @@ class AigovApp(App[None]):
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 Store.create(path, build_demo(self.today())).close()
-            return Session.open(path)
+            return Session.open(path, self.catalogs)
 
         self._open_worker(demo)
 
@@ -139,6 +143,8 @@ class AigovApp(App[None]):
     def _open_worker(self, opener: Callable[[], Session]) -> None:
         try:
             session = opener()
+            if session.record_count() <= WARM_UP_IN_OPEN:
+                session.warm_up()  # small: done before the first screen, so it shows complete
         except (StoreError, OSError) as exc:
             self.call_from_thread(self.notify, str(exc), title="Cannot open", severity="error",
                                   timeout=12)
@@ -157,6 +163,26 @@ class AigovApp(App[None]):
             self.switch_screen(DashboardScreen())
         else:
             self.push_screen(DashboardScreen())
+        if not session.index.ready:
+            self._warm_up_worker(session)
+
+    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
+    def _warm_up_worker(self, session: Session) -> None:
+        """After the first screen shows: check every record and prepare the first save, off the
+        UI thread, then show the step statuses and problem marks."""
+        try:
+            session.warm_up()
+        except Exception:  # noqa: BLE001 - the UI thread checks again when it needs to
+            session.index.rev = None
+        self.call_from_thread(self._warmed_up, session)
+
+    def _warmed_up(self, session: Session) -> None:
+        if session is not self.session:
+            return
+        session.index.ready = True
+        refresh = getattr(self.screen, "problems_ready", None)
+        if refresh is not None:
+            refresh()
 
     # --- saving ----------------------------------------------------------------------------
     def assessment_changed(self) -> None:

@@ -322,7 +322,7 @@ def mark_met(assessment: Assessment, notification_id: str, met_at: _dt.datetime,
         raise ValueError("Give the notification's reference (case number or message ID).")
     record["met_at"] = fmt_dt(met_at)
     record["reference"] = reference.strip()
-    touch(assessment)
+    touch(assessment, NOTIFICATIONS.name, notification_id)
     return record
 
 

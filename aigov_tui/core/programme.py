@@ -142,9 +142,9 @@ def audit_controls(assessment: Assessment, catalogs: Any, audit: dict[str, Any])
     """The controls an audit samples: its scope, or every applicable AI-relevant control."""
     if audit.get("scope_controls"):
         return list(audit["scope_controls"])
-    from .soa import soa_rows
+    from .soa import _soa_rows
 
-    return [r["id"] for r in soa_rows(assessment, catalogs)
+    return [r["id"] for r in _soa_rows(assessment, catalogs)
             if r["applicable"] == "Yes" and r.get("ai_relevance") in ("high", "medium")]
 
 
@@ -152,14 +152,14 @@ def independence_problems(assessment: Assessment, catalogs: Any, audit: dict[str
     """An auditor must not audit a control they own (ISO 27001 9.2.2: objectivity)."""
     if catalogs is None:
         return []
-    from .soa import soa_rows
+    from .soa import _soa_rows
 
     auditors = _names(audit.get("lead")) | _names(audit.get("team"))
     if not auditors:
         return []
     scope = set(audit_controls(assessment, catalogs, audit))
     out = []
-    for r in soa_rows(assessment, catalogs):
+    for r in _soa_rows(assessment, catalogs):
         owner = str(r.get("owner") or "").strip()
         if r["id"] in scope and _names(owner) & auditors:
             out.append(f"{owner} owns {r['id']} and audits it: choose another auditor for that "

@@ -353,6 +353,6 @@ def apply_likelihood_suggestions(assessment: Assessment, suggestions: Iterable[L
         risk[s.field] = s.suggested
         scoring.derive(risk, assessment.risk_method)
         changed.append(s.risk_id)
-    if changed:
-        touch(assessment)
+    for rid in changed:
+        touch(assessment, RISKS.name, rid)
     return changed

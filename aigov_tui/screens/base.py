@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..core.steps import STEPS, Step, step_status
+from ..core.steps import STEPS, Step, all_statuses
 from ..widgets.app_header import AppHeader
 from ..widgets.stepper import Stepper
 
@@ -63,7 +63,13 @@ class StepScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    _base_mounted = False
+
     def on_mount(self) -> None:
+        # Textual calls each class's on_mount, and subclasses also call super(): run once
+        if self._base_mounted:
+            return
+        self._base_mounted = True
         self.query_one(Stepper).current = self.NUMBER
         self.refresh_status()
         if self.pending_link is not None:
@@ -96,13 +102,21 @@ class StepScreen(Screen[None]):
                 view.set_filter(None)
 
     def refresh_status(self) -> None:
-        """Recompute every step's completion state for the stepper."""
+        """The stepper's completion states, from the problem index (which catches up with the
+        last edits only). Until the index's first check has run, the stepper waits."""
         session = self.aigov.session
-        if session is None:
+        if session is None or not session.index.ready:
             return
-        self.query_one(Stepper).statuses = tuple(
-            step_status(session.assessment, s.number, self.aigov.catalogs, self.aigov.today())
-            for s in STEPS)
+        self.query_one(Stepper).statuses = all_statuses(
+            session.assessment, self.aigov.catalogs, self.aigov.today(), session.index)
+
+    def problems_ready(self) -> None:
+        """The first full check finished (after opening): show statuses and problem marks."""
+        from ..widgets.register_view import RegisterView
+
+        self.refresh_status()
+        for view in self.query(RegisterView):
+            view.refresh_records(view.table.selected_id)
 
     def step_commands(self) -> Iterable[tuple[str, str, object]]:
         """Extra command-palette entries while this step is shown: (title, help, callback)."""
