@@ -22,6 +22,7 @@ from .registers import (
     AI_SYSTEMS, ASSETS, ASSIGNMENTS, AUDITS, CHECKLIST, CUSTOM_CONTROLS, DOCUMENTS, EVIDENCE, FINDINGS,
     PEOPLE, RISKS, TRAINING,
 )
+from .demo_vendors import add_demo_vendors_and_incidents
 from .scope import draft_addendum, set_addendum
 from .suggest import suggest_assets, suggest_risks
 
@@ -154,6 +155,7 @@ def build_scope_demo(today: _dt.date | None = None) -> Assessment:
     for values in DEMO_SYSTEMS:
         add_record(assessment, AI_SYSTEMS, values)
     set_addendum(assessment, draft_addendum(assessment, today), edited=False)
+    add_demo_vendors_and_incidents(assessment, today)
     return assessment
 
 
@@ -542,8 +544,8 @@ def build_demo(today: _dt.date | None = None, catalogs: Any = None) -> Assessmen
     _documents(a, cats, today)
     _training(a, cats, today)
     _audit(a, cats, today)
-    # --- vendors and incidents (issue #12: built on another branch) --------------------------
-    # add_demo_vendors_and_incidents(a, cats, today)   # one line here when they land
+    # --- vendors and incidents ---------------------------------------------------------------
+    add_demo_vendors_and_incidents(a, today, cats)
     return a
 
 

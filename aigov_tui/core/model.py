@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import scoring
-from .registers import KEYED_REGISTERS, PROFILE, REGISTERS, TABLES
+from .registers import KEYED_REGISTERS, OWNED, PROFILE, REGISTERS, TABLES
 from .schema import Kind, Problem, Register, is_blank
 
 SCHEMA_VERSION = 1
@@ -241,7 +241,12 @@ class Context:
 CATALOG_REFS = {"threats": "AI threat", "iso27001": "ISO 27001 Annex A control",
                 "iso42001": "ISO 42001 Annex A control",
                 "soa": "control in this Statement of Applicability",
-                "roles": "role of the training catalog"}
+                "roles": "role of the training catalog",
+                "vendor_questions": "question of the vendor questionnaire",
+                "vendor_answer_scale": "answer of the questionnaire's scale",
+                "vendor_certifications": "certification of the vendor questionnaire",
+                "incident_types": "AI incident type",
+                "notification_regimes": "notification obligation of the incident-type catalog"}
 
 
 def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[str, str] | None:
@@ -269,6 +274,10 @@ def ref_options(ref: str, assessment: Assessment, catalogs: Any = None) -> dict[
             k: str(v.get("title", k)) for k, v in catalogs.roles.items()})
     source = {"threats": catalogs.threats, "iso27001": catalogs.iso27001,
               "iso42001": catalogs.iso42001}.get(ref)
+    if source is None:
+        from .catalog_refs import catalog_ref_options  # vendor and incident catalogs
+
+        return catalog_ref_options(ref, catalogs)
     if source is None:
         return None
     return _catalog_memo(assessment, catalogs, ref, (), lambda: {
@@ -408,6 +417,12 @@ def delete_record(assessment: Assessment, register: Register, record_id: str) ->
     records = assessment.records(register)
     for i, record in enumerate(records):
         if record.get("id") == record_id:
+            for table, key in OWNED.get(register.name, ()):  # a vendor's answers, an incident's timeline
+                owned = assessment.records(table)
+                kept = [r for r in owned if r.get(key) != record_id]
+                if len(kept) != len(owned):
+                    owned[:] = kept
+                    touch(assessment, table, ids=True)
             for other_register, other, key in references_to(assessment, register, record_id):
                 value = other.get(key)
                 other[key] = [v for v in value if v != record_id] if isinstance(value, list) else None
