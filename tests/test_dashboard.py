@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from aigov_tui.core import dashboard, incidents
-from aigov_tui.core.demo import build_demo
+from aigov_tui.core.demo import build_scope_demo
 from aigov_tui.core.model import add_record, update_record
 from aigov_tui.core.registers import (
     ASSIGNMENTS, EVIDENCE, FINDINGS, INCIDENTS, NOTIFICATIONS, RISKS, VENDOR_CERTS,
@@ -17,7 +17,7 @@ NOW = dt.datetime(2026, 11, 30, 14, 5)
 
 
 def test_the_demo_dashboard_points_at_its_holes(cats):
-    a = build_demo(TODAY)
+    a = build_scope_demo(TODAY)
     d = dashboard.compute(a, cats, NOW)
     assert [f.key for f in d.section("Steps")] == [f"step{n}" for n in range(1, 8)]
     assert d.get("step1").value == "✓ complete" and not d.get("step1").alert
@@ -39,7 +39,7 @@ def test_the_demo_dashboard_points_at_its_holes(cats):
 
 
 def test_missed_notifications_and_a_closed_incident(cats):
-    a = build_demo(TODAY)
+    a = build_scope_demo(TODAY)
     later = NOW + dt.timedelta(days=3)
     d = dashboard.compute(a, cats, later)
     regimes = {n["id"]: n["regime"] for n in a.records(NOTIFICATIONS)}
@@ -92,7 +92,7 @@ def test_evidence_findings_and_training_figures(cats):
 def test_soa_evidence_coverage(cats):
     from aigov_tui.core import soa
 
-    a = build_demo(TODAY)
+    a = build_scope_demo(TODAY)
     ev = add_record(a, EVIDENCE, {"title": "Policy", "type": "Policy", "location": "https://p"}, cats)["id"]
     soa.update_row(a, cats, "A.5.1", {"applicable": "Yes", "reasons": ["Business requirement or best practice"],
                                       "justification_inclusion": "Policy", "status": "Implemented",
@@ -106,7 +106,7 @@ def test_soa_evidence_coverage(cats):
 
 
 def test_export_rows_carry_every_figure(cats):
-    a = build_demo(TODAY)
+    a = build_scope_demo(TODAY)
     d = dashboard.compute(a, cats, NOW)
     rows = dashboard.rows(d)
     assert len(rows) == len(d.figures)
