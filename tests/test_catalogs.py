@@ -424,6 +424,41 @@ def test_genuinely_new_ai_controls_are_marked_none(cats):
     assert 0 < len(none) < len(cats.iso42001)
 
 
+REVIEWER_SUPPORTS_PAIRS = [
+    ("A.6.2.5", "A.8.29"), ("A.6.2.5", "A.8.19"), ("A.10.2", "4.3"), ("A.10.2", "A.8.30"),
+    ("A.10.3", "A.5.23"), ("A.10.3", "A.8.30"), ("A.6.1.3", "A.8.28"), ("A.8.4", "7.4"),
+    ("A.6.1.2", "A.8.25"), ("A.4.2", "7.1"), ("A.9.4", "A.8.16"),
+]
+
+
+@pytest.mark.parametrize("control, target", REVIEWER_SUPPORTS_PAIRS)
+def test_the_supports_pairs_a_reviewer_named_are_mapped_with_a_rationale(cats, control, target):
+    mapping = next(m for m in cats.mappings if m["control"] == control)
+    pair = [t for t in mapping.get("maps_to") or [] if t["id"] == target]
+    assert len(pair) == 1, (control, target)
+    assert pair[0]["relationship"] == "supports"
+    assert len(pair[0]["rationale"]) > 60  # a reason in our words, not a placeholder
+    assert cats.known_27001(target)
+
+
+def test_a_7_4_says_what_27001_lacks_not_that_it_ignores_accuracy(cats):
+    a74 = next(m for m in cats.mappings if m["control"] == "A.7.4")
+    text = a74["none"]
+    assert "accuracy and completeness" in text and "27000" in text
+    for word in ("representative", "bias", "fit for training"):
+        assert word in text, word
+
+
+def test_the_mapping_records_why_transitive_crosswalk_pairs_were_left_out(raw):
+    notes = {n["id"]: n for n in raw["mapping_42001_27001.yaml"]["notes"]}
+    text = notes["transitive_pairs"]["text"]
+    assert "left out" in text and "third framework" in text
+    # the reviewer's pairs are listed as added, each a pair that is mapped
+    added = notes["reviewer_pairs"]["text"]
+    for control, _ in REVIEWER_SUPPORTS_PAIRS:
+        assert control in added, control
+
+
 # -- threats -------------------------------------------------------------------------------------------
 def test_owasp_top_tens_are_complete_with_their_published_names(cats):
     for listing, framework in ((OWASP_ML_2023, "OWASP ML Top 10 2023"),

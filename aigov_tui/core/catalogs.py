@@ -267,6 +267,9 @@ def _check_controls(c: _Checker, data: dict[str, Any]) -> None:
 
 
 def _check_mapping(c: _Checker, data: dict[str, Any]) -> None:
+    for label, note in c.entries(data, "notes", False):
+        c.text(note, "title", label)
+        c.text(note, "text", label)
     values = c.items(data, "mappings", "")
     seen: set[str] = set()
     for i, m in enumerate(values):
