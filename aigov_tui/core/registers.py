@@ -93,9 +93,13 @@ AI_SYSTEMS = Register(
               help="What the system is for and who relies on its outputs."),
         Field("business_owner", "Business owner", required=True, width=22, table_width=16,
               table_rank=6),
-        Field("role", "Organisation's role", Kind.CHOICE, ("Provider", "Deployer", "Both"),
+        Field("role", "Organisation's role", Kind.CHOICE,
+              ("Provider", "Deployer", "Both", "Importer", "Distributor", "Authorised representative"),
               required=True, width=14, in_table=False,
-              help="EU AI Act roles: provider builds or places it on the market; deployer uses it."),
+              help="EU AI Act operator roles (Art. 3): provider builds it or places it on the "
+                   "market under its name; deployer uses it; Both = provider and deployer; "
+                   "importer, distributor and authorised representative (Art. 22-24) pass it on "
+                   "or act for a provider outside the EU."),
         Field("provenance", "Provenance", Kind.CHOICE,
               ("Built in-house", "Fine-tuned third-party model", "Third-party API or SaaS"),
               required=True, width=26, table_width=16, table_rank=4),
