@@ -172,7 +172,7 @@ def test_cover_lists_and_summarises_the_programme_sheets(wb):
              if row[0].value}
     for name in PROGRAMME:
         assert cover.get(name), name
-    assert cover["Documents"].startswith("19 in the register, 0 approved or published")
+    assert cover["Documents"].startswith("23 in the register, 0 approved or published")
     assert cover["Training"].startswith("0 of 3 records done, 2 overdue")
     assert cover["Internal audit"].startswith("1 audits, 1 findings: 1 open, 1 overdue")
 
@@ -261,7 +261,7 @@ def test_training_plan_names_audience_roles_and_the_evaluation(wb):
 def test_one_row_per_record(demo, wb, sheet, register):
     ids = [r[headers(wb[sheet])[0]] for r in table_rows(wb[sheet])]
     assert sorted(ids) == sorted(r["id"] for r in demo.records(register))
-    expected = {"Document Register": 19, "Training Plan": 10, "Training Records": 3,
+    expected = {"Document Register": 23, "Training Plan": 13, "Training Records": 3,
                 "Audit Programme": 1, "Audit Checklist": len(demo.records(CHECKLIST)),
                 "Findings & CAPA": 1}[sheet]
     assert len(ids) == expected
@@ -378,7 +378,7 @@ def test_reference_columns_offer_the_ids_they_may_hold(demo, wb):
     _, people = drop_down(wb, wb["Training Records"], "Person")
     assert people == ("PER-001", "PER-002", "PER-003")
     _, modules = drop_down(wb, wb["Training Records"], "Module")
-    assert len(modules) == 10 and modules[0] == "TRN-001"
+    assert len(modules) == 13 and modules[0] == "TRN-001"
     _, audits = drop_down(wb, wb["Findings & CAPA"], "Audit")
     assert audits == ("AUD-001",)
 

@@ -19,6 +19,7 @@ from aigov_tui.core.model import (
     RecordError,
     add_record,
     delete_record,
+    set_plan_approval,
     set_risk_method,
     update_record,
     validate_assessment,
@@ -380,6 +381,85 @@ def test_residual_level_decides_when_it_is_rated():
 def test_residual_at_the_threshold_needs_no_acceptance():
     assert problems_of(risk(inherent_likelihood=5, inherent_impact=5,
                             residual_likelihood=3, residual_impact=3)) == {}
+
+
+# -- ISO 27001 6.1.3 f: every residual risk is accepted, individually or with the plan ------
+def test_below_the_threshold_residual_risk_is_accepted_with_the_treatment_plan():
+    a = Assessment.new("Acme")
+    low = add_record(a, RISKS, risk(inherent_likelihood=2, inherent_impact=2))
+    high = add_record(a, RISKS, risk(inherent_likelihood=5, inherent_impact=5,
+                                     accepted_by="J. Smith", accepted_on="2026-11-30"))
+    kept = add_record(a, RISKS, risk(treatment="Retain", planned_27001=[], accepted_by="K. Lo",
+                                     accepted_on="2026-11-29"))
+    assert low["acceptance"] == "Accepted with the treatment plan, which is not yet approved"
+    assert high["acceptance"] == "Individually accepted by J. Smith on 2026-11-30"
+    assert kept["acceptance"] == "Individually accepted by K. Lo on 2026-11-29"
+    assert set_plan_approval(a, "  Dana   Reyes ", "2026-12-01") == {}
+    assert scoring.plan_approval(a.risk_method) == ("Dana Reyes", "2026-12-01")
+    # recorded once, and every risk at or below the threshold names it; the others keep theirs
+    assert a.find(RISKS, low["id"])["acceptance"] == (
+        "Accepted with the treatment plan approved by Dana Reyes on 2026-12-01")
+    assert a.find(RISKS, high["id"])["acceptance"].startswith("Individually accepted by J. Smith")
+    assert a.find(RISKS, kept["id"])["acceptance"].startswith("Individually accepted by K. Lo")
+
+
+def test_the_plan_approval_does_not_replace_an_individual_acceptance_above_the_threshold():
+    a = Assessment.new("Acme")
+    set_plan_approval(a, "Dana Reyes", "2026-12-01")
+    found = problems_of(risk(inherent_likelihood=5, inherent_impact=5), assessment=a)
+    assert set(found) == {"accepted_by", "accepted_on"}
+
+
+@pytest.mark.parametrize("by, on, bad", [
+    ("Dana Reyes", "", {"plan_approved_on"}),
+    ("", "2026-12-01", {"plan_approved_by"}),
+    ("Dana Reyes", "1/12/2026", {"plan_approved_on"}),
+    ("Dana Reyes", "2026-02-30", {"plan_approved_on"}),
+])
+def test_a_bad_plan_approval_is_explained_and_not_recorded(by: str, on: str, bad: set):
+    a = Assessment.new("Acme")
+    set_plan_approval(a, "Ann Lee", "2026-11-01")
+    before = copy.deepcopy(a.risk_method)
+    errors = set_plan_approval(a, by, on)
+    assert set(errors) == bad
+    assert all(("Approved on" in m or "Approved by" in m) for m in errors.values())
+    assert a.risk_method == before
+
+
+def test_clearing_both_fields_withdraws_the_plan_approval_and_the_rows_say_so():
+    a = Assessment.new("Acme")
+    r = add_record(a, RISKS, risk())
+    set_plan_approval(a, "Ann Lee", "2026-11-01")
+    assert set_plan_approval(a, " ", "") == {}
+    assert scoring.plan_approval(a.risk_method) == ("", "")
+    assert "plan_approved_by" not in a.risk_method
+    assert a.find(RISKS, r["id"])["acceptance"].endswith("not yet approved")
+
+
+def test_the_plan_approval_survives_a_method_change_and_a_reload(tmp_path: Path):
+    a = Assessment.new("Acme")
+    add_record(a, RISKS, risk())
+    set_plan_approval(a, "Ann Lee", "2026-11-01")
+    m, errors = scoring.method_from_text("Unlikely, Possible, Likely, Almost certain",
+                                         "Minor, Moderate, Major, Severe",
+                                         scoring.bands_text(method(M4)), "Medium",
+                                         base=a.risk_method)
+    assert errors == {}
+    set_risk_method(a, m)
+    assert scoring.plan_approval(a.risk_method) == ("Ann Lee", "2026-11-01")
+    path = tmp_path / "a.aigov.json"
+    Store.create(path, a).close()
+    with Store.open(path) as store:
+        again = store.load()
+    assert scoring.plan_approval(again.risk_method) == ("Ann Lee", "2026-11-01")
+
+
+def test_a_hand_edited_bad_approval_date_is_reported_by_validation():
+    a = Assessment.new("Acme")
+    a.risk_method["plan_approved_by"] = "Ann Lee"
+    a.risk_method["plan_approved_on"] = "soon"
+    found = [p for p in validate_assessment(a) if p.field == "plan_approved_on"]
+    assert found and "not a date" in found[0].message
 
 
 def test_threshold_follows_the_method():

@@ -82,6 +82,10 @@ class Catalogs:
     mappings: list[dict[str, Any]] = field(default_factory=list)
     threats: dict[str, dict[str, Any]] = field(default_factory=dict)
     categories: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Extra threat categories (beyond the brief's five) -> entry with its ``parent``."""
+    editions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Source editions of the threat IDs (version, date, status)."""
+    crosswalks: dict[str, dict[str, Any]] = field(default_factory=dict)
     tactics: dict[str, dict[str, Any]] = field(default_factory=dict)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     training_modules: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -104,6 +108,13 @@ class Catalogs:
     @property
     def iso42001(self) -> dict[str, dict[str, Any]]:
         return self.control_sets.get(ISO42001, {})
+
+    def root_category(self, key: str) -> str:
+        """The brief's category a threat category rolls up to ('' if unknown)."""
+        if key in CATEGORIES:
+            return key
+        parent = (self.categories.get(key) or {}).get("parent")
+        return parent if parent in CATEGORIES else ""
 
     def known_27001(self, ref: str) -> bool:
         return ref in self.iso27001 or ref in self.clauses
@@ -260,6 +271,9 @@ def _check_controls(c: _Checker, data: dict[str, Any]) -> None:
 
 
 def _check_mapping(c: _Checker, data: dict[str, Any]) -> None:
+    for label, note in c.entries(data, "notes", False):
+        c.text(note, "title", label)
+        c.text(note, "text", label)
     values = c.items(data, "mappings", "")
     seen: set[str] = set()
     for i, m in enumerate(values):
@@ -289,20 +303,70 @@ def _check_mapping(c: _Checker, data: dict[str, Any]) -> None:
             c.text(t, "rationale", tl)
 
 
+EDITION_STATUS = ("published", "draft", "superseded")
+_EDITION_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _edition_date_ok(text: str) -> bool:
+    import datetime as _dt
+
+    if not _EDITION_DATE.match(text):
+        return False
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    try:
+        _dt.date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return False
+    return True
+
+
 def _check_threats(c: _Checker, data: dict[str, Any]) -> None:
     extra = [o["id"] for _, o in c.entries(data, "categories", False)]
     for label, cat in c.entries(data, "categories", False):
         c.text(cat, "title", label)
+        # every extra category rolls up to one of the brief's five
+        c.choice(cat, "parent", label, CATEGORIES)
+        c.text(cat, "parent_rationale", label, required=False)
     tactics = [t["id"] for _, t in c.entries(data, "tactics", False)]
+    editions = {}
+    for label, e in c.entries(data, "editions", False):
+        c.text(e, "name", label)
+        c.text(e, "version", label)
+        date = c.text(e, "date", label)
+        if not _edition_date_ok(date):
+            c.fail(label, f"'date' is '{date}'; write a real date as YYYY, YYYY-MM or YYYY-MM-DD "
+                          "(in quotes)")
+        c.choice(e, "status", label, EDITION_STATUS)
+        editions[c.text(e, "framework", label)] = e["id"]
+    by_edition: dict[str, set[str]] = {}
     for label, t in c.entries(data, "threats"):
         c.text(t, "title", label)
-        c.text(t, "framework", label)
+        framework = c.text(t, "framework", label)
+        if editions and framework not in editions:
+            c.fail(label, f"framework '{framework}' is not one of the editions listed under "
+                          f"'editions' ({', '.join(editions)})")
+        by_edition.setdefault(editions.get(framework, ""), set()).add(t["id"])
         c.text(t, "description", label)
         c.choice(t, "category", label, (*CATEGORIES, *extra))
         c.strings(t, "asset_types", label, ASSET_TYPES, required=True)
         c.strings(t, "impact", label, IMPACTS, required=True)
         c.strings(t, "tactics", label, tactics)
         _check_refs_shape(c, t, label)
+    for label, x in c.entries(data, "crosswalks", False):
+        c.text(x, "title", label)
+        ends = [c.choice(x, end, label, list(editions.values())) for end in ("from", "to")]
+        for j, pair in enumerate(c.items(x, "pairs", label)):
+            pl = f"{label} pairs[{j}]"
+            if not isinstance(pair, dict):
+                c.fail(pl, "must have 'from', 'to' and 'note'")
+            c.text(pair, "note", pl)
+            sides = (("from", [c.text(pair, "from", pl)]), ("to", c.strings(pair, "to", pl)))
+            for (side, refs), edition in zip(sides, ends):
+                shipped = by_edition.get(edition)
+                for ref in refs:
+                    if shipped and ref not in shipped:
+                        c.fail(pl, f"'{side}' names '{ref}', which is not a threat of edition "
+                                   f"'{edition}' in this catalogue")
 
 
 def _check_documents(c: _Checker, data: dict[str, Any]) -> None:
@@ -437,6 +501,8 @@ def _merge(cats: Catalogs, cf: CatalogFile) -> None:
         cats.mappings.extend(d["mappings"])
     elif cf.kind == "threats":
         put(cats.categories, d.get("categories") or [], "categories")
+        put(cats.editions, d.get("editions") or [], "editions")
+        put(cats.crosswalks, d.get("crosswalks") or [], "crosswalks")
         put(cats.tactics, d.get("tactics") or [], "tactics")
         put(cats.threats, d["threats"], "threats")
     elif cf.kind == "documents":
@@ -509,7 +575,8 @@ def _merge_checked(cats: Catalogs, cf: CatalogFile) -> None:
     import copy
 
     trial = copy.copy(cats)
-    for name in ("control_sets", "objectives", "clauses", "threats", "categories", "tactics",
+    for name in ("control_sets", "objectives", "clauses", "threats", "categories", "editions",
+                 "crosswalks", "tactics",
                  "documents", "training_modules", "roles", "checklist", "incident_types",
                  "notification_regimes",
                  "risk_methods"):

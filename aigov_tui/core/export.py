@@ -166,9 +166,23 @@ def band_colour(method: dict[str, Any], likelihood: int, impact: int) -> str | N
 
 def _threshold_text(method: dict[str, Any]) -> str:
     threshold = method.get("acceptance_threshold") or "(not set)"
-    return (f"A risk whose remaining level (residual, or inherent until the residual risk is "
-            f"rated) is above {threshold}, or whose treatment option is Retain, needs the risk "
-            f"owner's recorded acceptance (name and date).")
+    return (f"ISO/IEC 27001 6.1.3 f: the risk owners approve the treatment plan and accept every "
+            f"residual risk. A risk whose remaining level (residual, or inherent until the "
+            f"residual risk is rated) is above {threshold}, or whose treatment option is Retain, "
+            f"needs the risk owner's individual acceptance (name and date on the risk). Every "
+            f"other residual risk is accepted by the risk owner's approval of the treatment "
+            f"plan, recorded once below and named on each row of the {RISKS.sheet}.")
+
+
+def risk_register_columns(method: dict[str, Any], ref_ids: dict[str, list[str]] | None = None
+                          ) -> list[Column]:
+    """The Risk Register's declared columns; how each residual risk is accepted (individually,
+    or with the treatment plan's approval) is worked out from the method at export time, so the
+    sheet is right even for risks saved before the plan was approved."""
+    cols = register_columns(RISKS, method, ref_ids)
+    keys = ["id"] + [f.key for f in RISKS.export_fields]
+    return [_with(col, get=lambda r: scoring.acceptance_text(method, r)) if key == "acceptance"
+            else col for key, col in zip(keys, cols)]
 
 
 def add_risk_method(writer: WorkbookWriter, method: dict[str, Any]) -> None:
@@ -189,8 +203,10 @@ def add_risk_method(writer: WorkbookWriter, method: dict[str, Any]) -> None:
         ("Level", "The band the score falls in (see Level bands)"),
         ("Acceptance threshold", method.get("acceptance_threshold") or ""),
         ("Acceptance rule", _threshold_text(method)),
+        ("Treatment plan approved by (risk owner)", scoring.plan_approval(method)[0] or "Not yet approved"),
+        ("Treatment plan approved on", scoring.plan_approval(method)[1] or ""),
     ])
-    for row in range(r - 7, r):  # long values run over the empty cells to their right
+    for row in range(r - 9, r):  # long values run over the empty cells to their right
         ws.cell(row, 2).alignment = Alignment(vertical="top")
 
     r = writer.write_title(ws, r + 1, 1, "Likelihood scale")
@@ -205,7 +221,7 @@ def add_risk_method(writer: WorkbookWriter, method: dict[str, Any]) -> None:
              "Yes" if scoring.above_threshold(method, b.get("level")) else "No")
             for b in bands]
     r = writer.write_block(ws, r, 1, ("Level", "From score", "To score", "Colour",
-                                      "Above threshold: risk owner's sign-off needed"), rows,
+                                      "Above threshold: individual acceptance needed"), rows,
                            colour=lambda i, j: bands[i].get("colour") if j == 0 else None)
 
     r = writer.write_title(ws, r + 1, 1, "Risk matrix (score and level)")
@@ -803,7 +819,9 @@ SHEETS = (
                         "colours, the acceptance threshold and the resulting matrix (Step 3)."),
     (RISKS.sheet, "AI risk register: scenario, threat, affected assets and systems, inherent and "
                   "residual likelihood, impact, score and level side by side, treatment, planned "
-                  "ISO 27001 and ISO 42001 controls, and the risk owner's acceptance (Step 3)."),
+                  "ISO 27001 and ISO 42001 controls, and how each residual risk is accepted: "
+                  "individually above the threshold, otherwise with the treatment plan's "
+                  "approval (Step 3)."),
     (HEATMAP_SHEET, "Number of risks per likelihood × impact cell, inherent and residual side by "
                     "side, and the risk IDs behind each cell (Step 3)."),
     *STEP4_SHEETS,
@@ -856,7 +874,7 @@ def build_workbook(assessment: Assessment, today: _dt.date, catalogs: Any = None
     writer.add_table(ASSETS.sheet, register_columns(ASSETS), register_rows(assessment, ASSETS))
     add_risk_method(writer, method)
     writer.add_table(RISKS.sheet,
-                     register_columns(RISKS, method, _ref_ids(RISKS, assessment, catalogs)),
+                     risk_register_columns(method, _ref_ids(RISKS, assessment, catalogs)),
                      register_rows(assessment, RISKS), freeze="C2")
     add_heatmap(writer, assessment)
     add_soa_sheets(writer, assessment, catalogs, rows, gaps, today, evidence_base,

@@ -482,6 +482,25 @@ def set_risk_method(assessment: Assessment, method: dict[str, Any]) -> tuple[int
     return changed, rescaled
 
 
+def set_plan_approval(assessment: Assessment, approved_by: str, approved_on: str) -> dict[str, str]:
+    """Record (or, with both empty, withdraw) the risk owner's approval of the treatment plan,
+    which accepts every residual risk at or below the acceptance threshold (ISO/IEC 27001
+    6.1.3 f). Returns {field: message}; nothing is changed when there is a problem."""
+    values, errors = scoring.plan_approval_from_text(approved_by, approved_on)
+    if errors:
+        return errors
+    method = assessment.risk_method
+    if all(not values[k] for k in scoring.PLAN_APPROVAL_KEYS):
+        for k in scoring.PLAN_APPROVAL_KEYS:
+            method.pop(k, None)
+    else:
+        method.update(values)
+    for risk in assessment.records("risks"):  # each row names how it is accepted
+        scoring.derive(risk, method)
+    touch(assessment)
+    return {}
+
+
 def update_profile(assessment: Assessment, values: dict[str, Any]) -> dict[str, Any]:
     record, _ = _prepare(PROFILE, values)
     assessment.profile = record
@@ -518,6 +537,8 @@ def validate_assessment(assessment: Assessment, catalogs: Any = None) -> list[Pr
     problems = list(PROFILE.validate(assessment.profile))
     problems += [Problem("Risk method", "", "risk_method", p)
                  for p in scoring.validate_method(assessment.risk_method)]
+    _, approval = scoring.plan_approval_from_text(*scoring.plan_approval(assessment.risk_method))
+    problems += [Problem("Risk method", "", key, message) for key, message in approval.items()]
     for name, register in REGISTERS.items():
         seen: set[str] = set()
         for record in assessment.records(name):

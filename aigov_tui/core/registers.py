@@ -101,9 +101,13 @@ AI_SYSTEMS = Register(
               help="What the system is for and who relies on its outputs."),
         Field("business_owner", "Business owner", required=True, width=22, table_width=16,
               table_rank=6),
-        Field("role", "Organisation's role", Kind.CHOICE, ("Provider", "Deployer", "Both"),
+        Field("role", "Organisation's role", Kind.CHOICE,
+              ("Provider", "Deployer", "Both", "Importer", "Distributor", "Authorised representative"),
               required=True, width=14, in_table=False,
-              help="EU AI Act roles: provider builds or places it on the market; deployer uses it."),
+              help="EU AI Act operator roles (Art. 3): provider builds it or places it on the "
+                   "market under its name; deployer uses it; Both = provider and deployer; "
+                   "importer, distributor and authorised representative (Art. 22-24) pass it on "
+                   "or act for a provider outside the EU."),
         Field("provenance", "Provenance", Kind.CHOICE,
               ("Built in-house", "Fine-tuned third-party model", "Third-party API or SaaS"),
               required=True, width=26, table_width=16, table_rank=4),
@@ -242,7 +246,8 @@ RISKS = Register(
         "inherent_likelihood", "inherent_impact", "inherent_score", "inherent_level",
         "residual_likelihood", "residual_impact", "residual_score", "residual_level",
         "treatment", "planned_27001", "planned_42001", "treatment_plan", "action_owner",
-        "due_date", "treatment_status", "accepted_by", "accepted_on", "last_review", "next_review",
+        "due_date", "treatment_status", "accepted_by", "accepted_on", "acceptance", "last_review",
+        "next_review",
     ),
     fields=(
         Field("title", "Risk title", required=True, width=30, table_width=24, table_rank=1,
@@ -285,8 +290,13 @@ RISKS = Register(
         Field("residual_level", "Residual level", derived=True, width=10, table_width=9,
               table_rank=3, table_label="Residual"),
         Field("accepted_by", "Accepted by", width=20, in_table=False,
-              help="The risk owner's name, when the risk is retained or stays above the threshold."),
+              help="The risk owner's name, when the risk is retained or stays above the threshold "
+                   "(an individual acceptance); other risks are accepted with the treatment plan."),
         Field("accepted_on", "Accepted on", Kind.DATE, width=12, in_table=False),
+        Field("acceptance", "Residual risk acceptance", derived=True, width=44, in_table=False,
+              help="ISO/IEC 27001 6.1.3 f: individually (above the threshold or Retain), "
+                   "otherwise with the risk owner's approval of the treatment plan (Step 3, "
+                   "risk method tab)."),
         Field("last_review", "Last review", Kind.DATE, width=12, in_table=False),
         Field("next_review", "Next review", Kind.DATE, width=12, in_table=False),
     ),

@@ -2,8 +2,14 @@
 
 A method is plain data kept in the assessment so it can match the client's ISMS: the matrix
 size (3×3, 4×4 or 5×5), likelihood and impact labels, level bands (score ranges with a
-colour) and the acceptance threshold (the highest level a risk owner may accept without a
-recorded sign-off). Score = likelihood × impact; the level is the band the score falls in.
+colour) and the acceptance threshold. Score = likelihood × impact; the level is the band the
+score falls in.
+
+Acceptance follows ISO/IEC 27001 6.1.3 f: the risk owners approve the treatment plan and accept
+every residual risk. Above the threshold (or when the option is Retain) each risk needs its own
+named acceptance (``accepted_by`` / ``accepted_on`` on the risk); at or below it, the residual
+risk is accepted by the risk owner's approval of the treatment plan, recorded once in the
+method (``plan_approved_by`` / ``plan_approved_on``).
 """
 
 from __future__ import annotations
@@ -81,21 +87,76 @@ def above_threshold(method: dict[str, Any], name: str | None) -> bool:
 
 
 def acceptance_required(method: dict[str, Any], record: dict[str, Any]) -> bool:
-    """The risk owner's acceptance is needed when the option is Retain, or when the level that
-    remains (residual if assessed, otherwise inherent) is above the acceptance threshold."""
+    """An individual, named acceptance by the risk owner is needed when the option is Retain, or
+    when the level that remains (residual if assessed, otherwise inherent) is above the
+    acceptance threshold. Every other residual risk is accepted with the treatment plan's
+    approval (ISO/IEC 27001 6.1.3 f), see :func:`acceptance_text`."""
     if record.get("treatment") == "Retain":
         return True
     remaining = record.get("residual_level") or record.get("inherent_level")
     return above_threshold(method, remaining)
 
 
+PLAN_APPROVAL_KEYS = ("plan_approved_by", "plan_approved_on")
+"""Where the method keeps the risk owner's approval of the treatment plan (who, when)."""
+
+
+def plan_approval(method: dict[str, Any]) -> tuple[str, str]:
+    """(who, when) the treatment plan was approved; empty strings while it is not."""
+    return (str(method.get("plan_approved_by") or "").strip(),
+            str(method.get("plan_approved_on") or "").strip())
+
+
+def acceptance_text(method: dict[str, Any], record: dict[str, Any]) -> str:
+    """How this risk's residual risk is accepted, for the Risk Register sheet and the screen.
+
+    Above the threshold (or Retain): the risk's own named acceptance, or that it is missing.
+    At or below it: by the treatment plan's approval (who, when), or that the plan is not yet
+    approved."""
+    if acceptance_required(method, record):
+        by, on = str(record.get("accepted_by") or "").strip(), str(record.get("accepted_on") or "").strip()
+        if by and on:
+            return f"Individually accepted by {by} on {on}"
+        return "Individual acceptance required, not yet recorded"
+    by, on = plan_approval(method)
+    if by and on:
+        return f"Accepted with the treatment plan approved by {by} on {on}"
+    return "Accepted with the treatment plan, which is not yet approved"
+
+
+def plan_approval_from_text(approved_by: str, approved_on: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The treatment-plan approval as typed: ({key: value}, {key: message}). Both or neither
+    (clearing both withdraws the approval); the date is YYYY-MM-DD and a real date."""
+    import datetime as _dt
+
+    by, on = " ".join(approved_by.split()), approved_on.strip()
+    errors: dict[str, str] = {}
+    if on:
+        try:
+            _dt.date.fromisoformat(on)
+            if len(on) != 10:
+                raise ValueError
+        except ValueError:
+            errors["plan_approved_on"] = (f"Approved on '{on}' is not a date: write it as "
+                                          "YYYY-MM-DD, e.g. 2026-11-30.")
+    if by and not on:
+        errors.setdefault("plan_approved_on", "Approved on is required with the approver's name.")
+    if on and not by:
+        errors["plan_approved_by"] = "Approved by is required with the date: the risk owner's name."
+    if len(by) > 120:
+        errors["plan_approved_by"] = "Approved by is longer than 120 characters."
+    return {"plan_approved_by": by, "plan_approved_on": on}, errors
+
+
 def derive(record: dict[str, Any], method: dict[str, Any]) -> None:
-    """Fill inherent and residual score and level from the ratings."""
+    """Fill inherent and residual score and level from the ratings, and how the residual risk
+    is accepted (:func:`acceptance_text`)."""
     for prefix in ("inherent", "residual"):
         s = score(record.get(f"{prefix}_likelihood"), record.get(f"{prefix}_impact"))
         b = band(method, s)
         record[f"{prefix}_score"] = s
         record[f"{prefix}_level"] = b["level"] if b else None
+    record["acceptance"] = acceptance_text(method, record)
 
 
 def proportional(value: int, old: int, new: int) -> int:

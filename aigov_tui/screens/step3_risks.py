@@ -15,7 +15,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
 from ..core import scoring, soa
-from ..core.model import method_change_preview, natural_key, set_risk_method
+from ..core.model import method_change_preview, natural_key, set_plan_approval, set_risk_method
 from ..core.registers import ASSETS, RISKS
 from ..core.suggest import suggest_risks
 from ..widgets.dialogs import ListConfirmDialog, PickDialog
@@ -71,11 +71,22 @@ class RisksScreen(StepScreen):
                     yield Label("Level bands: level from-to colour; …", classes="field-label")
                     yield Input(scoring.bands_text(method), id="method-bands", compact=True)
                     yield Static("", id="method-error-bands", classes="field-error")
-                    yield Label("Acceptance threshold (highest level accepted without sign-off)",
+                    yield Label("Acceptance threshold (above it, a named acceptance per risk)",
                                 classes="field-label")
                     yield Input(str(method.get("acceptance_threshold", "")), id="method-threshold", compact=True)
                     yield Static("", id="method-error-threshold", classes="field-error")
                     yield Button("Apply and re-score (ctrl+s)", id="method-apply", variant="primary")
+                    yield Static("Treatment plan approval (ISO 27001 6.1.3 f): the risk owner's "
+                                 "approval accepts every residual risk at or below the threshold. "
+                                 "Clear both fields to withdraw it.", classes="hint")
+                    approved_by, approved_on = scoring.plan_approval(method)
+                    yield Label("Treatment plan approved by (risk owner)", classes="field-label")
+                    yield Input(approved_by, id="method-approved-by", compact=True)
+                    yield Static("", id="method-error-plan_approved_by", classes="field-error")
+                    yield Label("Approved on (YYYY-MM-DD)", classes="field-label")
+                    yield Input(approved_on, id="method-approved-on", compact=True)
+                    yield Static("", id="method-error-plan_approved_on", classes="field-error")
+                    yield Button("Record approval", id="method-approve")
 
     def _level_style(self, key: str, value: Any) -> str:
         """Level cells in their band's colour (the text says the level too)."""
@@ -260,3 +271,24 @@ class RisksScreen(StepScreen):
         mapped = f"; {rescaled} ratings mapped to the new scale" if rescaled else ""
         self.notify(f"Risk method is now {n}×{n}: {changed} risk{'s' if changed != 1 else ''} "
                     f"changed level{mapped}.", timeout=8)
+
+    @on(Button.Pressed, "#method-approve")
+    def record_approval(self) -> None:
+        if self.aigov.refuse_if_read_only():
+            return
+        session = self.aigov.session
+        assert session is not None
+        errors = set_plan_approval(session.assessment,
+                                   self.query_one("#method-approved-by", Input).value,
+                                   self.query_one("#method-approved-on", Input).value)
+        for key in scoring.PLAN_APPROVAL_KEYS:
+            error = self.query_one(f"#method-error-{key}", Static)
+            error.update(errors.get(key, ""))
+            error.set_class(bool(errors.get(key)), "-shown")
+        if errors:
+            self.notify("The approval was not recorded; fix what is marked.", severity="warning")
+            return
+        by, on = scoring.plan_approval(session.assessment.risk_method)
+        self._after_change(f"Treatment plan approved by {by} on {on}: residual risks at or below "
+                           f"{session.assessment.risk_method.get('acceptance_threshold')} are "
+                           "accepted with it." if by else "Treatment plan approval withdrawn.")
