@@ -9,6 +9,7 @@ from pathlib import Path
 from .model import Assessment
 from .settings import remember
 from .store import SUFFIX, Store, StoreError
+from .undo import UndoJournal
 
 
 @dataclass
@@ -17,6 +18,8 @@ class Session:
     assessment: Assessment
     notices: list[str] = field(default_factory=list)
     """Things the user should be told on opening (stale lock taken over, migration, read-only)."""
+    journal: UndoJournal = field(default_factory=UndoJournal)
+    """The last changes made in this session, for undo (ctrl+z)."""
 
     @property
     def path(self) -> Path:
