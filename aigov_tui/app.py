@@ -55,6 +55,7 @@ class AigovApp(App[None]):
         Binding("f8", "validate", "Validate", show=False, tooltip="List every problem in the assessment"),
         Binding("ctrl+o", "home", "Home", show=False, tooltip="Back to the home screen (new, open, demo)"),
         Binding("f5", "catalogs", "Catalogs", tooltip="Browse the control catalogs, mappings and threats"),
+        Binding("ctrl+z", "undo", "Undo", show=False, tooltip="Undo the last change (up to 50)"),
     ]
 
     save_state: reactive[str] = reactive("")
@@ -73,7 +74,7 @@ class AigovApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that need an open assessment are hidden on the home screen."""
-        if action in ("save", "export", "validate", "home", "goto_step", "next_step", "prev_step"):
+        if action in ("save", "export", "validate", "home", "goto_step", "next_step", "prev_step", "undo"):
             return self.session is not None
         return True
 
@@ -219,6 +220,24 @@ class AigovApp(App[None]):
             return
         self._flush_screen()
         self._close_worker(self._closed_to_home)
+
+    # --- undo ----------------------------------------------------------------------------------
+    def action_undo(self) -> None:
+        """Put back what the last change touched, save, and say what was undone."""
+        session = self.session
+        if session is None or self.refuse_if_read_only():
+            return
+        if not isinstance(self.screen, StepScreen):
+            self.notify("Undo works on the step screens: close this one first (esc).", timeout=4)
+            return
+        self._flush_screen()
+        entry = session.journal.undo(session.assessment)
+        if entry is None:
+            self.notify("Nothing to undo.", timeout=4)
+            return
+        left = len(session.journal)
+        message = f"Undone: {entry.label}." + (f" ({left} more to undo.)" if left else "")
+        self.screen.after_undo(message)
 
     # --- steps -------------------------------------------------------------------------------
     def action_goto_step(self, number: int) -> None:

@@ -79,6 +79,20 @@ class StepScreen(Screen[None]):
         if target:
             self.call_after_refresh(lambda: self.query_one(target).focus())
 
+    def journal_added(self, label: str, table: str, ids: list[str]) -> None:
+        """Tell the undo journal a change added these records (undo removes them)."""
+        session = self.aigov.session
+        if session is None or not ids:
+            return
+        entry = session.journal.begin(label)
+        for rid in ids:
+            entry.keep_added(table, rid)
+        session.journal.commit(entry)
+
+    def after_undo(self, message: str) -> None:
+        """After ctrl+z put records back: save, refresh what this step shows, say what was undone."""
+        self.after_change(message)
+
     def after_change(self, message: str = "") -> None:
         """Save in the background, refresh every register view and the stepper, tell the user."""
         from ..widgets.register_view import RegisterView

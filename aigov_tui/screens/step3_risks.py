@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TabbedContent,
 from ..core import scoring, soa
 from ..core.model import RecordError, natural_key, set_risk_method
 from ..core.rating import RATING_KEYS, rate_risk, rating_text
+from ..core.undo import keep_for_method
 from ..core.registers import ASSETS, RISKS
 from ..core.suggest import suggest_risks
 from ..widgets.dialogs import PickDialog
@@ -147,6 +148,20 @@ class RisksScreen(StepScreen):
                 f"No risk names {', '.join(gone)} any more: review its applicability in Step 4.")
         self._refresh_heatmaps()
         self.after_change(message)
+
+    def after_undo(self, message: str) -> None:
+        """The method may be back as it was: show it in the method form too."""
+        session = self.aigov.session
+        assert session is not None
+        method = session.assessment.risk_method
+        self.query_one("#method-likelihood", Input).value = ", ".join(method["likelihood"])
+        self.query_one("#method-impact", Input).value = ", ".join(method["impact"])
+        self.query_one("#method-bands", Input).value = scoring.bands_text(method)
+        self.query_one("#method-threshold", Input).value = str(method.get("acceptance_threshold", ""))
+        strip = self.query_one(RatingStrip)
+        if strip.active and strip.record_id:
+            strip._load(strip.record_id, message)
+        self._after_change(message)
 
     @on(Heatmap.CellChosen)
     def _cell(self, event: Heatmap.CellChosen) -> None:
@@ -299,7 +314,10 @@ class RisksScreen(StepScreen):
         if errors:
             self.notify("The method was not applied; fix what is marked.", severity="warning")
             return
+        entry = session.journal.begin("risk method change")
+        keep_for_method(entry, session.assessment)
         changed, rescaled = set_risk_method(session.assessment, method)
+        session.journal.commit(entry, f"risk method change to {scoring.size(method)}×{scoring.size(method)}")
         self.query_one("#risks", RegisterView).refresh_records()
         self._after_change()
         n = scoring.size(method)

@@ -196,9 +196,12 @@ class ControlsScreen(StepScreen):
                 return
             session = self.aigov.session
             assert session is not None
+            entry = session.journal.begin(f"bulk decision on {len(keys)} SoA rows")
+            entry.keep_records(session.assessment, SOA.name, keys)
             changed, problems = soa.bulk_decide(session.assessment, self.aigov.catalogs, keys,
                                                 values["applicable"], values["justification"],
                                                 values["status"])
+            session.journal.commit(entry, f"bulk decision on {len(changed)} SoA rows")
             self.after_change()
             message = f"Updated {len(changed)} of {len(keys)} rows."
             if problems:
