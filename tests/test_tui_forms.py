@@ -138,3 +138,20 @@ async def test_the_frameworks_tick_list_cursor_stays_in_view(demo_file: Path) ->
         await pilot.press("space")
         await settle(pilot, 3)
     assert stored_records(demo_file, "profile")[0]["frameworks"] != []
+
+
+async def test_tick_lists_say_ticked_or_not_in_text(demo_file: Path) -> None:
+    app = test_app(demo_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("g")                          # which AI systems? nothing ticked yet
+        await settle(pilot)
+        ticks = app.screen.query_one("#pick-list")
+        first = ticks.render_line(0).text
+        assert first.startswith("[ ] SYS-001")
+        await pilot.press("space")
+        await settle(pilot, 1)
+        assert ticks.render_line(0).text.startswith("[x] SYS-001")
+        assert ticks.render_line(1).text.startswith("[ ] ")

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ..core.schema import Problem, Register
 from .record_form import RecordForm
+from .ticklist import TickList
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -202,8 +203,8 @@ class PickDialog(ModalScreen[list[str] | None]):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.note, classes="hint")
             ticked = (lambda k: k in self.chosen) if isinstance(self.chosen, set) else (lambda k: bool(self.chosen))
-            yield SelectionList[str](*[Selection(label, key, ticked(key)) for key, label in self.items],
-                                     id="pick-list")
+            yield TickList(*[Selection(label, key, ticked(key)) for key, label in self.items],
+                           id="pick-list")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.ok} (ctrl+s)", id="ok", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")

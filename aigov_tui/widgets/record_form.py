@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Select, SelectionList, Static, TextAre
 from textual.widgets.selection_list import Selection
 
 from ..core.schema import Field, Kind, Problem, Register, display
+from .ticklist import TickList
 
 
 def _widget_id(key: str) -> str:
@@ -175,13 +176,13 @@ class RecordForm(Vertical):
                        allow_blank=True, prompt="Choose…", id=wid, compact=True, disabled=disabled)
         elif f.kind is Kind.REFS and len(self.options.get(f.key, [])) <= self.MAX_LIST_OPTIONS:
             chosen = set(value or [])
-            w = SelectionList[str](
+            w = TickList(
                 *[Selection(label, v, v in chosen) for v, label in self.options.get(f.key, [])],
                 id=wid, compact=True, disabled=disabled, classes="field-multi",
             )
         elif f.kind is Kind.MULTICHOICE:
             chosen = set(value or []) | set(f.always)
-            w = SelectionList[str](
+            w = TickList(
                 *[Selection(c, c, c in chosen, disabled=c in f.always) for c in f.choices],
                 id=wid, compact=True,
                 disabled=disabled, classes="field-multi",
