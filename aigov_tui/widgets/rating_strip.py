@@ -101,7 +101,7 @@ class RatingStrip(Static, can_focus=True):
     def _render_strip(self) -> None:
         n = self._scale()
         t = Text()
-        t.append(f"Rate {self.record_id} ", style="bold")
+        t.append(f"Rating {self.record_id}", style="bold")
         for i, (pair, axis) in enumerate(SLOTS):
             if axis == "L":
                 t.append(f" {pair.capitalize()} ")
@@ -109,10 +109,11 @@ class RatingStrip(Static, can_focus=True):
             shown = str(value) if value is not None else "_"
             style = "reverse bold" if i == self.pos else ("bold" if self.typed[i] else "")
             t.append(f"{axis}[{shown}]", style=style)
-            t.append(" " if axis == "L" else "")
-        t.append(f"  1–{n} rate · space keep · ⏎ next · esc done", style="dim")
+            t.append(" ")
         if self.message:
-            t.append(f"  {self.message}", style="bold")
+            t.append(f" {self.message}", style="bold")
+        else:
+            t.append(f" 1–{n} · space keep · ⏎ next · esc", style="dim")
         self.update(t)
 
     # --- keys ---------------------------------------------------------------------------
