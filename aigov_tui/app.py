@@ -20,7 +20,8 @@ from textual.screen import Screen
 from .core.catalogs import Catalogs, load_catalogs
 from .core.demo import build_demo
 from .core.export import ExportError, export_workbook
-from .core.model import Assessment, validate_assessment
+from .core.jumps import Jump, problem_entries
+from .core.model import Assessment
 from .core.paths import data_home, default_export_dir
 from .core.session import Session
 from .core.steps import STEPS
@@ -36,7 +37,7 @@ from .screens.step4_controls import ControlsScreen
 from .screens.step5_documents import DocumentsScreen
 from .screens.step6_training import TrainingScreen
 from .screens.step7_audit import AuditScreen
-from .widgets.dialogs import ProblemsDialog
+from .widgets.dialogs import JumpDialog
 
 STEP_SCREENS: dict[int, type[StepScreen]] = {
     1: ScopeScreen, 2: AssetsScreen, 3: RisksScreen, 4: ControlsScreen,
@@ -241,15 +242,42 @@ class AigovApp(App[None]):
 
     # --- steps -------------------------------------------------------------------------------
     def action_goto_step(self, number: int) -> None:
+        self.on_step(number)
+
+    def on_step(self, number: int, then: Callable[[StepScreen], object] | None = None) -> None:
+        """Go to a step (if not there) and then run ``then(screen)`` on it."""
         if self.session is None or not 1 <= number <= len(STEPS):
             return
-        if isinstance(self.screen, StepScreen) and self.screen.NUMBER == number:
+        while not isinstance(self.screen, (StepScreen, HomeScreen)) and len(self.screen_stack) > 1:
+            self.pop_screen()  # a dialog or the catalog browser: close it first
+        current = self.screen
+        if isinstance(current, StepScreen) and current.NUMBER == number:
+            if then is not None:
+                then(current)
             return
         self._flush_screen()
-        if isinstance(self.screen, StepScreen):
-            self.switch_screen(STEP_SCREENS[number]())
+        screen = STEP_SCREENS[number]()
+        if then is not None:
+            screen.then = lambda: then(screen)
+        if isinstance(current, StepScreen):
+            self.switch_screen(screen)
         else:
-            self.push_screen(STEP_SCREENS[number]())
+            self.push_screen(screen)
+
+    def go_to_record(self, jump: Jump) -> None:
+        """Go to the step, tab and row of the record a problem or gap names."""
+        if not jump.step or not (jump.record_id or jump.register in ("profile", "risk_method")):
+            self.notify("That one is not about a single record.", timeout=4)
+            return
+        self.on_step(jump.step, lambda screen: screen.show_record(jump.register, jump.record_id))
+
+    def show_jumps(self, title: str, jumps: list[Jump]) -> None:
+        """A list of problems or gaps; Enter on one goes to its record."""
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.go_to_record(jumps[index])
+
+        self.push_screen(JumpDialog(title, [j.text for j in jumps]), chosen)
 
     def _current_step(self) -> int:
         return self.screen.NUMBER if isinstance(self.screen, StepScreen) else 0
@@ -283,10 +311,11 @@ class AigovApp(App[None]):
     def action_validate(self) -> None:
         if self.session is None:
             return
-        problems = validate_assessment(self.session.assessment, self.catalogs)
-        self.push_screen(ProblemsDialog(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this assessment",
-            [str(p) for p in problems]))
+        jumps = problem_entries(self.session.assessment, self.catalogs, self.today())
+        gaps = sum(1 for j in jumps if j.text.startswith("SoA gap"))
+        n = len(jumps) - gaps
+        self.show_jumps(f"{n} problem{'s' if n != 1 else ''} and {gaps} SoA gap{'s' if gaps != 1 else ''} "
+                        "in this assessment", jumps)
 
     def action_catalogs(self) -> None:
         if not isinstance(self.screen, CatalogScreen):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -50,9 +50,15 @@ class StepScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    then: Callable[[], object] | None = None
+    """Something to do once this screen is shown (a palette action, a jump to a record)."""
+
     def on_mount(self) -> None:
         self.query_one(Stepper).current = self.NUMBER
         self.refresh_status()
+        if self.then is not None:
+            then, self.then = self.then, None
+            self.call_after_refresh(then)
 
     def refresh_status(self) -> None:
         """Recompute every step's completion state for the stepper."""
@@ -78,6 +84,30 @@ class StepScreen(Screen[None]):
         target = self.TAB_FOCUS.get(tab)
         if target:
             self.call_after_refresh(lambda: self.query_one(target).focus())
+
+    def show_record(self, register: str, record_id: str) -> None:
+        """Show a record named by a problem or gap: its tab, its row selected, filters cleared."""
+        from textual.widgets import TabbedContent, TabPane
+
+        from ..widgets.register_view import RegisterView
+
+        if register in ("profile", "risk_method"):
+            self.action_tab("tab-org" if register == "profile" else "tab-method")
+            return
+        for view in self.query(RegisterView):
+            if view.register.name != register:
+                continue
+            pane = next((a for a in view.ancestors if isinstance(a, TabPane)), None)
+            if pane is not None and pane.id:
+                self.query_one(TabbedContent).active = pane.id
+            if view._filter is not None:
+                clear = getattr(self, "action_clear_filter", None)
+                if clear is not None:
+                    clear()
+                view.set_filter(None)
+            if not view.table.select(record_id):
+                self.notify(f"{record_id} is not in the {view.register.title} any more.", severity="warning")
+            return
 
     def journal_added(self, label: str, table: str, ids: list[str]) -> None:
         """Tell the undo journal a change added these records (undo removes them)."""

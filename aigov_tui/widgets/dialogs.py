@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -293,4 +294,34 @@ class FieldFinder(ModalScreen[str | None]):
         self.dismiss(self._shown[event.option_index][0])
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class JumpDialog(ModalScreen[int | None]):
+    """A list of problems or gaps; Enter on one returns its index (the caller goes to its record)."""
+
+    BINDINGS = [Binding("escape", "close", "Close", tooltip="Close")]
+
+    def __init__(self, title: str, lines: list[str], note: str = "Enter goes to the record; esc closes."):
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.lines, self.note = title, lines, note
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+
+        with Vertical(classes="dialog wide-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.note if self.lines else "Nothing to report.", classes="hint")
+            yield OptionList(*[Text(line) for line in self.lines], id="jump-list", classes="jump-list")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#jump-list").focus()
+
+    def on_option_list_option_selected(self, event: Any) -> None:
+        self.dismiss(event.option_index)
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
         self.dismiss(None)

@@ -310,3 +310,18 @@ class RecordTable(Vertical):
     @on(DataTable.RowHighlighted, "#table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
+
+    def select(self, record_id: str) -> bool:
+        """Put the cursor on a record (clearing the search if it hides it); False if not shown."""
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+            self._fill(record_id)
+        t = self.table
+        try:
+            t.move_cursor(row=t.get_row_index(record_id))
+        except Exception:
+            return False
+        self._show_detail()
+        t.focus()
+        return True
