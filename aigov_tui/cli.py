@@ -7,6 +7,7 @@ on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import os
 import sys
 from pathlib import Path
@@ -14,9 +15,10 @@ from typing import Sequence
 
 from . import __version__
 from .core.catalogs import CatalogError, Catalogs, load_catalogs
-from .core.demo import build_demo
+from .core.demo import write_demo
 from .core.export import ONLY_CHOICES, ExportError, export_workbook
 from .core.model import validate_assessment
+from .core.open_items import open_items
 from .core.paths import default_export_dir
 from .core.store import SUFFIX, Store, StoreError, load_read_only
 
@@ -85,8 +87,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return run_tui(path, args.catalogs)
     if path.exists() and not args.force:
         raise CliError(f"{path} already exists; add --force to overwrite it.")
-    Store.create(path, build_demo(), overwrite=args.force).close()
-    print(f"Wrote demo assessment {path}")
+    write_demo(path, catalogs=_catalogs(args.catalogs), overwrite=args.force)
+    print(f"Wrote demo assessment {path} (its evidence files are in {path.parent / 'demo-evidence'})")
     if args.open:
         return run_tui(path, args.catalogs)
     return EXIT_OK
@@ -102,15 +104,25 @@ def cmd_export(args: argparse.Namespace, catalogs: Catalogs | None = None) -> in
     return EXIT_OK
 
 
-def cmd_validate(args: argparse.Namespace, catalogs: Catalogs | None = None) -> int:
+def cmd_validate(args: argparse.Namespace, catalogs: Catalogs | None = None,
+                 today: _dt.date | None = None) -> int:
     assessment = load_read_only(args.file)
     problems = validate_assessment(assessment, catalogs)
-    if not problems:
+    items = open_items(assessment, catalogs, today or _dt.date.today(),
+                       evidence_base=Path(args.file).expanduser().parent)
+    if not problems and not items:
         print(f"{args.file}: no problems found.")
         return EXIT_OK
-    print(f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:")
-    for p in problems:
-        print(f"  - {p}")
+    if problems:
+        print(f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:")
+        for p in problems:
+            print(f"  - {p}")
+    else:
+        print(f"{args.file}: no problems in the records.")
+    if items:
+        print(f"{len(items)} open item{'s' if len(items) != 1 else ''} needing attention:")
+        for item in items:
+            print(f"  - {item}")
     return EXIT_PROBLEMS
 
 
@@ -126,8 +138,26 @@ def run_tui(path: Path | None, catalogs_dir: str | None) -> int:
     return app.return_code or EXIT_OK
 
 
+def _command_first(argv: list[str]) -> list[str]:
+    """``aigov --catalogs DIR validate FILE`` works like ``aigov validate --catalogs DIR FILE``:
+    the options shared by every command may come before the command."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in COMMANDS:
+            return [arg, *argv[:i], *argv[i + 1:]]
+        if arg == "--catalogs":
+            i += 2
+        elif arg.startswith("--catalogs="):
+            i += 1
+        else:
+            break
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _command_first(argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = _parser(command)
     try:

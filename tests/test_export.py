@@ -18,7 +18,7 @@ import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from aigov_tui.core import xlsx
-from aigov_tui.core.demo import build_demo
+from aigov_tui.core.demo import build_scope_demo
 from aigov_tui.core.export import ExportError, export_workbook, register_columns, workbook_name
 from aigov_tui.core.model import Assessment, add_record, update_profile_draft
 from aigov_tui.core.registers import AI_SYSTEMS
@@ -110,7 +110,7 @@ def write_one(tmp_path: Path, value, kind: str = "text", title: str = "Data") ->
 
 @pytest.fixture
 def demo() -> Assessment:
-    return build_demo(TODAY)
+    return build_scope_demo(TODAY)
 
 
 @pytest.fixture

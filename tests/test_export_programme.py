@@ -315,7 +315,10 @@ def test_done_and_closed_are_never_overdue(tmp_path):
     update_record(a, ASSIGNMENTS, "ASG-001", {**a.find(ASSIGNMENTS, "ASG-001"),
                                               "completed": "2026-11-20", "result": "Passed"}, cats)
     update_record(a, FINDINGS, "F-001", {**a.find(FINDINGS, "F-001"), "status": "Closed",
-                                         "closed_on": "2026-11-25"}, cats)
+                                         "closed_on": "2026-11-25", "correction": "Fixed.",
+                                         "root_cause": "No AI terms.", "corrective_action": "Template.",
+                                         "effectiveness_on": "2026-11-24",
+                                         "effectiveness_result": "Effective"}, cats)
     book = export(a, tmp_path)
     assert row_by_id(book["Training Records"], "ASG-001")["State"] == "Done"
     assert row_by_id(book["Findings & CAPA"], "F-001")["Overdue"] is None
@@ -408,12 +411,12 @@ def test_training_state_and_document_status_are_coloured(wb):
 # -- surveillance plan ----------------------------------------------------------------------------
 def test_surveillance_plan_rows_equal_the_calendar(demo, wb):
     ws = wb[SURVEILLANCE_SHEET]
-    assert headers(ws) == ["Date", "Kind", "Event", "Notes"]
-    events = programme.surveillance_plan(demo)
+    assert headers(ws) == ["Date", "Kind", "Event", "State", "Notes"]
+    events = programme.surveillance_plan(demo, TODAY)
     assert len(events) >= 3
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     # dates are real date cells (shown yyyy-mm-dd), the rest text
-    assert got == [[dt.datetime.fromisoformat(e["date"]), e["kind"], e["event"], e["notes"]]
+    assert got == [[dt.datetime.fromisoformat(e["date"]), e["kind"], e["event"], e["state"], e["notes"]]
                    for e in events]
     assert {ws.cell(r, 1).number_format for r in range(2, len(events) + 2)} == {"yyyy-mm-dd"}
     assert any(e["kind"] == "Internal" and e["event"].startswith("AUD-001") for e in events)

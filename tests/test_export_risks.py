@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from aigov_tui.core import scoring
 from aigov_tui.core.catalogs import load_catalogs
-from aigov_tui.core.demo import build_demo
+from aigov_tui.core.demo import build_scope_demo
 from aigov_tui.core.export import SHEETS, export_workbook, register_columns
 from aigov_tui.core.model import Assessment, add_record, set_risk_method
 from aigov_tui.core.registers import ASSETS, RISKS
@@ -167,7 +167,7 @@ def four_by_four(catalogs) -> dict:
 @pytest.fixture
 def assessed(catalogs) -> Assessment:
     """The demo with assets and risks covering every case the sheets show."""
-    a = build_demo(TODAY)
+    a = build_scope_demo(TODAY)
     ast1 = add_record(a, ASSETS, asset(name="Fraud model v7", ai_systems=["SYS-001"]), catalogs)
     ast2 = add_record(a, ASSETS, asset(name="Support assistant endpoint",
                                        type="Inference endpoint or API",
@@ -631,11 +631,11 @@ def test_threat_column_has_a_drop_down_of_catalog_ids(tmp_path):
     from openpyxl import load_workbook
 
     from aigov_tui.core.catalogs import load_catalogs
-    from aigov_tui.core.demo import build_demo
+    from aigov_tui.core.demo import build_scope_demo
     from aigov_tui.core.export import export_workbook
 
     cats = load_catalogs()
-    path = export_workbook(build_demo(), tmp_path, today=dt.date(2026, 11, 30), catalogs=cats)
+    path = export_workbook(build_scope_demo(), tmp_path, today=dt.date(2026, 11, 30), catalogs=cats)
     wb = load_workbook(path)
     ws = wb["Risk Register"]
     headers = [c.value for c in ws[1]]

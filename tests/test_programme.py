@@ -267,10 +267,12 @@ def test_assign_by_role_reaches_exactly_the_audience(staffed, cats):
 
 def test_assign_to_other_roles(staffed, cats):
     a = staffed
-    tm07 = module_by_ref(a, "TM-07")["id"]  # all_staff: nobody here has that role
-    assert programme.assign(a, cats, tm07, "2027-01-31") == []
+    tm07 = module_by_ref(a, "TM-07")["id"]  # all_staff
     programme.assign(a, cats, tm07, "2027-01-31", roles=["developer"])
     assert assigned(a, tm07) == {"Cy"}
+    # its own audience, "All staff", is everyone whatever their role (issue #12)
+    programme.assign(a, cats, tm07, "2027-01-31")
+    assert assigned(a, tm07) == {p["name"] for p in a.records(PEOPLE)}
 
 
 def test_assign_by_person(staffed, cats):
@@ -620,6 +622,12 @@ def test_not_audited_item_needs_no_evidence(audited, cats):
 EVIDENCE_SEEN = "Supplier register lists the LLM API provider without a security assessment."
 
 
+CAPA = {"correction": "Supplier assessment done.", "root_cause": "No AI step in onboarding.",
+        "corrective_action": "AI questions added to onboarding.", "effectiveness_by": "Max Miller",
+        "effectiveness_on": "2026-11-27", "effectiveness_result": "Effective"}
+"""What a nonconformity needs before it closes (ISO 27001 10.2)."""
+
+
 def finding_values(**kw) -> dict:
     values = {"audit": "AUD-001", "grade": "Minor nonconformity", "requirement": "A.5.19",
               "statement": "The AI API provider was onboarded without a supplier assessment.",
@@ -691,13 +699,12 @@ def test_finding_audit_must_exist(audited, cats):
 def test_closed_finding_needs_closure_date(audited, cats):
     a, _, _ = audited
     with pytest.raises(RecordError) as exc:
-        add_record(a, FINDINGS, finding_values(status="Closed"), cats)
+        add_record(a, FINDINGS, finding_values(status="Closed", **CAPA), cats)
     problems = fields_of(exc)
     assert set(problems) == {"closed_on"}
     assert "Closed on" in problems["closed_on"] and "Closed" in problems["closed_on"]
     f = add_record(a, FINDINGS, finding_values(
-        status="Closed", closed_on="2026-11-28", effectiveness_by="Max Miller",
-        effectiveness_on="2026-11-27", effectiveness_result="Effective"), cats)
+        status="Closed", closed_on="2026-11-28", **CAPA), cats)
     assert f["closed_on"] == "2026-11-28"
 
 
@@ -720,7 +727,7 @@ def test_finding_rows_flag_overdue(audited, cats):
     late = add_record(a, FINDINGS, finding_values(due="2026-11-01"), cats)
     on_time = add_record(a, FINDINGS, finding_values(due="2026-12-15"), cats)
     closed = add_record(a, FINDINGS, finding_values(due="2026-11-01", status="Closed",
-                                                    closed_on="2026-11-20"), cats)
+                                                    closed_on="2026-11-20", **CAPA), cats)
     rows = {r["id"]: r for r in programme.finding_rows(a, TODAY)}
     assert rows[late["id"]]["overdue"] == "Overdue"
     assert rows[on_time["id"]]["overdue"] == ""

@@ -72,7 +72,7 @@ async def test_rating_updates_the_table_at_once_and_moves_on(risk_file: Path) ->
         first = app.screen.query_one("#risks").table.selected_id
         await pilot.press("t", "5", "5")
         await settle(pilot)
-        row = table.get_row(first)
+        row = table.get_row_at(table.get_row_index(first))
         assert "Critical" in [str(c) for c in row]
         strip = app.screen.query_one(RatingStrip)
         assert strip.record_id == first and strip.pos == 2

@@ -229,6 +229,8 @@ async def test_changing_the_method_to_4x4_rescores_every_risk(risk_file: Path) -
         await settle(pilot)
         assert app.screen.query_one("#method-likelihood").value.startswith("Unlikely")
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")      # confirm after the preview
         await settle(pilot, 3)
     data = stored(risk_file)
     method = data["risk_method"]["1"]

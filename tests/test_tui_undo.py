@@ -64,6 +64,8 @@ async def test_undo_a_risk_method_change(risk_file: Path) -> None:
         await choose(pilot, "3×3")
         await settle(pilot)
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")                  # confirm the preview of level changes
         await settle(pilot, 3)
         assert len(stored(risk_file)["risk_method"]["1"]["likelihood"]) == 3
         app.screen.query_one("#risks #table").focus()

@@ -89,6 +89,10 @@ class Catalogs:
     vendor_questionnaire: dict[str, Any] = field(default_factory=dict)
     checklist: dict[str, dict[str, Any]] = field(default_factory=dict)
     incident_types: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notification_regimes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Incident notification obligations (GDPR, NIS2, DORA, EU AI Act), by id."""
+    regime_sectors: dict[str, list[str]] = field(default_factory=dict)
+    """'dora' / 'nis2' -> sector words that make the organisation subject to it."""
     risk_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     """Messages about user catalogs that were reported and skipped."""
@@ -337,6 +341,10 @@ def _check_vendor(c: _Checker, data: dict[str, Any]) -> None:
             _check_refs_shape(c, q, f"{label} {ql}")
     if abs(total - 100) > 0.01:
         c.fail("sections", f"section weights add up to {total:g}, not 100")
+    for i, band in enumerate(data.get("rating_bands") or []):
+        if (not isinstance(band, dict) or not isinstance(band.get("min"), (int, float))
+                or not str(band.get("rating") or "").strip()):
+            c.fail(f"rating_bands[{i}]", "needs a number 'min' (0-100) and a 'rating'")
 
 
 def _check_checklist(c: _Checker, data: dict[str, Any]) -> None:
@@ -356,6 +364,14 @@ def _check_incidents(c: _Checker, data: dict[str, Any]) -> None:
         _check_refs_shape(c, t, label)
     for label, s in c.entries(data, "severities", False):
         c.text(s, "title", label)
+    for label, r in c.entries(data, "notification_regimes", False):
+        for key in ("regime", "title", "source", "recipient"):
+            c.text(r, key, label)
+        c.choice(r, "clock", label, ("hours", "days", "months", "undue_delay"))
+        if r["clock"] != "undue_delay" and (not isinstance(r.get("period"), int) or r["period"] < 1):
+            c.fail(label, "'period' must be a whole number of 1 or more")
+        if not isinstance(r.get("applies"), dict):
+            c.fail(label, "'applies' must map conditions to values")
 
 
 def _check_risk_method(c: _Checker, data: dict[str, Any]) -> None:
@@ -436,6 +452,10 @@ def _merge(cats: Catalogs, cf: CatalogFile) -> None:
         put(cats.checklist, d["questions"], "questions")
     elif cf.kind == "incident_types":
         put(cats.incident_types, d["incident_types"], "incident_types")
+        put(cats.notification_regimes, d.get("notification_regimes") or [], "notification_regimes")
+        for key, words in (d.get("regime_sectors") or {}).items():
+            cats.regime_sectors = {**cats.regime_sectors,
+                                   key: [*cats.regime_sectors.get(key, []), *words]}
     elif cf.kind == "risk_method":
         put(cats.risk_methods, d["methods"], "methods")
 
@@ -491,6 +511,7 @@ def _merge_checked(cats: Catalogs, cf: CatalogFile) -> None:
     trial = copy.copy(cats)
     for name in ("control_sets", "objectives", "clauses", "threats", "categories", "tactics",
                  "documents", "training_modules", "roles", "checklist", "incident_types",
+                 "notification_regimes",
                  "risk_methods"):
         setattr(trial, name, dict(getattr(cats, name)))
     trial.mappings = list(cats.mappings)

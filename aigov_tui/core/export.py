@@ -717,6 +717,9 @@ SURVEILLANCE_COLUMNS = [
     Column("Kind", lambda e: e.get("kind"), 10,
            highlights=_highlights(("External", "Internal"), ("blue", "grey"))),
     Column("Event", lambda e: e.get("event"), 50),
+    Column("State", lambda e: e.get("state"), 12,
+           highlights=_highlights(("Done", "In progress", "Planned", "Overdue"),
+                                  ("green", "yellow", "grey", "red"))),
     Column("Notes", lambda e: e.get("notes"), 70),
 ]
 
@@ -741,7 +744,7 @@ def add_programme_sheets(writer: WorkbookWriter, assessment: Assessment, catalog
                      _by_id(programme.finding_rows(assessment, today)), freeze="B2",
                      fit_rows=True)
     writer.add_table(SURVEILLANCE_SHEET, SURVEILLANCE_COLUMNS,
-                     programme.surveillance_plan(assessment), freeze="A2", fit_rows=True)
+                     programme.surveillance_plan(assessment, today), freeze="A2", fit_rows=True)
 
 
 def programme_summary(assessment: Assessment, today: _dt.date) -> list[tuple[str, str]]:

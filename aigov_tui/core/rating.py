@@ -50,7 +50,7 @@ def rate_risk(assessment: Assessment, risk_id: str, kind: str, likelihood: int, 
         raise RecordError(bad)
     existing.clear()
     existing.update({"id": risk_id, **{k: v for k, v in record.items() if k != "id"}})
-    touch(assessment)
+    touch(assessment, RISKS.name, risk_id)
     return existing, problems
 
 

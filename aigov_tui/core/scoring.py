@@ -98,12 +98,49 @@ def derive(record: dict[str, Any], method: dict[str, Any]) -> None:
         record[f"{prefix}_level"] = b["level"] if b else None
 
 
-def rescale(value: Any, old: int, new: int) -> Any:
-    """Map a rating from a scale of ``old`` steps to ``new`` steps, keeping both ends."""
-    if not isinstance(value, int) or isinstance(value, bool) or old == new or old < 2:
-        return value
+def proportional(value: int, old: int, new: int) -> int:
+    """The step of a scale of ``new`` steps at the same relative position as ``value`` on a scale
+    of ``old`` steps (the middle of its cell), so "low" stays low and "high" stays high."""
     value = max(1, min(old, value))
-    return int((value - 1) * (new - 1) / (old - 1) + 1.5)
+    return min(new, int((value - 0.5) * new / old) + 1)
+
+
+def scale_map(old_labels: list[str], new_labels: list[str]) -> list[int]:
+    """For each step of the old scale, the step of the new one with the same meaning.
+
+    A label the new scale also has keeps its meaning ("Unlikely" stays "Unlikely"); any other
+    step goes to the same relative position on the new scale. If matching labels would put the
+    steps out of order, positions alone decide."""
+    old, new = len(old_labels), len(new_labels)
+    if not old or not new:
+        return []
+    by_position = [proportional(v, old, new) for v in range(1, old + 1)]
+    names = {str(label).strip().casefold(): i for i, label in enumerate(new_labels, start=1)}
+    by_label = [names.get(str(label).strip().casefold(), by_position[i])
+                for i, label in enumerate(old_labels)]
+    return by_label if by_label == sorted(by_label) else by_position
+
+
+def map_rating(value: Any, mapping: list[int]) -> Any:
+    """A rating moved with :func:`scale_map`; blanks and non-numbers stay as they are."""
+    if not isinstance(value, int) or isinstance(value, bool) or not mapping:
+        return value
+    return mapping[max(1, min(len(mapping), value)) - 1]
+
+
+RATING_AXES = (("inherent_likelihood", "likelihood"), ("inherent_impact", "impact"),
+               ("residual_likelihood", "likelihood"), ("residual_impact", "impact"))
+
+
+def remap_risk(risk: dict[str, Any], old: dict[str, Any], new: dict[str, Any],
+               maps: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """A copy of ``risk`` with its ratings moved to method ``new`` and re-scored."""
+    maps = maps or {axis: scale_map(old.get(axis) or [], new.get(axis) or []) for axis in ("likelihood", "impact")}
+    out = dict(risk)
+    for key, axis in RATING_AXES:
+        out[key] = map_rating(risk.get(key), maps[axis])
+    derive(out, new)
+    return out
 
 
 def validate_method(method: dict[str, Any]) -> list[str]:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .index import ProblemIndex
 from .model import Assessment
 from .settings import remember
 from .store import SUFFIX, Store, StoreError
@@ -20,6 +21,22 @@ class Session:
     """Things the user should be told on opening (stale lock taken over, migration, read-only)."""
     journal: UndoJournal = field(default_factory=UndoJournal)
     """The last changes made in this session, for undo (ctrl+z)."""
+    catalogs: object = None
+    index: ProblemIndex = field(init=False)
+    """Every record's problems, kept up to date edit by edit (see :mod:`..core.index`)."""
+
+    def __post_init__(self) -> None:
+        self.index = ProblemIndex(self.assessment, self.catalogs)
+
+    def record_count(self) -> int:
+        return sum(len(r) for r in self.assessment.registers.values())
+
+    def warm_up(self) -> None:
+        """The work that a large file needs once after opening, done off the UI thread: check
+        every record and serialise it for the next save."""
+        self.index.refresh()
+        if not self.read_only:
+            self.store.prime(self.assessment)
 
     @property
     def path(self) -> Path:
@@ -30,14 +47,14 @@ class Session:
         return self.store.read_only
 
     @classmethod
-    def open(cls, path: str | Path) -> "Session":
+    def open(cls, path: str | Path, catalogs: object = None) -> "Session":
         store = Store.open_or_read_only(path)
         try:
             assessment = store.load()
         except BaseException:
             store.close()
             raise
-        s = cls(store, assessment)
+        s = cls(store, assessment, catalogs=catalogs)
         if store.lock_holder:
             s.notices.append(f"Opened read-only: {store.path.name} is open in another aigov "
                              f"({store.lock_holder}). Close it there to edit here.")
@@ -51,10 +68,10 @@ class Session:
         return s
 
     @classmethod
-    def create(cls, path: str | Path, assessment: Assessment) -> "Session":
+    def create(cls, path: str | Path, assessment: Assessment, catalogs: object = None) -> "Session":
         store = Store.create(path, assessment)
         remember(store.path)
-        return cls(store, assessment)
+        return cls(store, assessment, catalogs=catalogs)
 
     def close(self) -> None:
         self.store.close()

@@ -17,6 +17,7 @@ and tables for metadata, profile, scope and ID counters. The store
 
 from __future__ import annotations
 
+import copy
 import errno
 import fcntl
 import json
@@ -114,10 +115,11 @@ class AtomicJSONStorage(Storage):
             return None
         return json.loads(text)
 
-    def write(self, data: dict[str, Any]) -> None:
+    def write(self, data: "dict[str, Any] | Snapshot") -> None:
         if self.read_only:
             raise ReadOnly(f"{self.path} is open read-only.")
-        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False))
+        text = data.text() if isinstance(data, Snapshot) else document_text(data)
+        atomic_write_text(self.path, text)
 
     def close(self) -> None:
         pass
@@ -138,6 +140,111 @@ def to_document(assessment: Assessment) -> dict[str, Any]:
     for name, table in assessment.extra.items():
         doc.setdefault(name, table)
     return json.loads(json.dumps(doc))  # a deep, JSON-clean snapshot
+
+
+# -- the file's text ---------------------------------------------------------------------------
+# One record per line: compact JSON (the fast C encoder) that still diffs record by record, e.g.
+#   {"meta": {"1": {...}},
+#   "risks": {
+#   "1": {"id": "R-001", ...},
+#   "2": {"id": "R-002", ...}}}
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _table_text(name: str, texts: list[str]) -> str:
+    body = ",\n".join(f'"{i}": {t}' for i, t in enumerate(texts, start=1))
+    return f"{_dump(name)}: {{\n{body}}}" if texts else f"{_dump(name)}: {{}}"
+
+
+def _single_text(name: str, record: dict[str, Any]) -> str:
+    return f'{_dump(name)}: {{"1": {_dump(record)}}}'
+
+
+def _join(parts: list[str]) -> str:
+    return "{" + ",\n".join(parts) + "}\n"
+
+
+def document_text(doc: dict[str, Any]) -> str:
+    """The file text of a TinyDB document (table -> doc id -> record)."""
+    parts = []
+    for name, table in doc.items():
+        if isinstance(table, dict) and all(isinstance(v, dict) for v in table.values()) and (
+                name not in SINGLE_TABLES or len(table) != 1 or "1" not in table):
+            body = ",\n".join(f"{_dump(str(k))}: {_dump(v)}" for k, v in table.items())
+            parts.append(f"{_dump(name)}: {{\n{body}}}" if table else f"{_dump(name)}: {{}}")
+        elif name in SINGLE_TABLES and isinstance(table, dict):
+            parts.append(_single_text(name, table["1"]))
+        else:
+            parts.append(f"{_dump(name)}: {_dump(table)}")
+    return _join(parts)
+
+
+class Snapshot:
+    """A save's content, fixed at the moment it was taken: text pieces only (immutable), so a
+    worker thread can write it while the user goes on editing."""
+
+    def __init__(self, parts: list[tuple[str, Any]]):
+        self._parts = parts
+
+    def text(self) -> str:
+        out = []
+        for kind, value in self._parts:
+            if kind == "table":
+                out.append(_table_text(*value))
+            else:
+                out.append(value)
+        return _join(out)
+
+
+class DocumentText:
+    """Each record's JSON text, kept between saves: a save re-serialises only the records that
+    changed since the last one (the assessment's change log says which), so its cost on the
+    UI thread follows the edit, not the file."""
+
+    def __init__(self) -> None:
+        self._rev: int | None = None
+        self._texts: dict[str, dict[str, str]] = {}
+
+    def snapshot(self, assessment: Assessment, *, fresh: bool = False) -> Snapshot:
+        log = assessment.changes
+        start = log.rev
+        changes = None if (fresh or self._rev is None) else log.since(self._rev)
+        meta = dict(assessment.meta)
+        meta["schema_version"] = SCHEMA_VERSION
+        meta.setdefault("created", now_iso())
+        parts: list[tuple[str, Any]] = [
+            ("text", _single_text("meta", meta)),
+            ("text", _single_text("profile", dict(assessment.profile))),
+            ("text", _single_text("scope", dict(assessment.scope))),
+            ("text", _single_text("counters", dict(assessment.counters))),
+            ("text", _single_text("risk_method", dict(assessment.risk_method))),
+        ]
+        for name, records in assessment.registers.items():
+            ids = [str(r.get("id")) for r in records]
+            if len(set(ids)) != len(ids):  # a damaged file repeats an ID: no per-ID cache
+                self._texts.pop(name, None)
+                parts.append(("table", (name, [_dump(r) for r in records])))
+                continue
+            cache = self._texts.get(name)
+            if cache is None or changes is None or changes.get(name, ()) is None:
+                cache = {rid: _dump(r) for rid, r in zip(ids, records)}
+            else:
+                dirty = changes.get(name) or ()
+                for rid, r in zip(ids, records):
+                    if rid in dirty or rid not in cache:
+                        cache[rid] = _dump(r)
+                if len(cache) > len(ids):
+                    cache = {rid: cache[rid] for rid in ids}
+            self._texts[name] = cache
+            parts.append(("table", (name, [cache[rid] for rid in ids])))
+        for name, table in assessment.extra.items():
+            if name not in assessment.registers:
+                parts.append(("text", f"{_dump(name)}: {_dump(table)}"))
+        self._rev = start
+        return Snapshot(parts)
 
 
 def _single(doc: dict[str, Any], table: str, path: Path) -> dict[str, Any]:
@@ -224,6 +331,8 @@ class Store:
         self._save_lock = threading.Lock()
         self._written_seq = 0
         self._snap_seq = 0
+        self._text = DocumentText()
+        self._loaded: dict[str, Any] | None = None
         self._db = TinyDB(self.path, storage=AtomicJSONStorage, read_only=read_only)
 
     # opening ----------------------------------------------------------------------------
@@ -283,13 +392,19 @@ class Store:
 
     def _check_and_migrate(self) -> None:
         doc = self._read_document()
-        _, version = migrate(json.loads(json.dumps(doc)), self.path)
-        if version < SCHEMA_VERSION:
+        version = _single(doc, "meta", self.path).get("schema_version")
+        if not isinstance(version, int) or version >= SCHEMA_VERSION:
+            migrate(doc, self.path)  # only checks: nothing to upgrade
+        elif not self.read_only:
+            migrate(copy.deepcopy(doc), self.path)  # a dry run: refuse before any backup or write
             self.migrated_from = version
-            if not self.read_only:
-                self.backup()
-                doc, _ = migrate(doc, self.path)
-                self._db.storage.write(doc)
+            self.backup()
+            doc, _ = migrate(doc, self.path)
+            self._db.storage.write(doc)
+        else:
+            migrate(copy.deepcopy(doc), self.path)
+            self.migrated_from = version  # load() upgrades the copy in memory; the file stays
+        self._loaded = doc  # load() takes it instead of reading and parsing the file again
 
     def _read_document(self) -> dict[str, Any]:
         try:
@@ -374,30 +489,44 @@ class Store:
 
     # reading and writing -----------------------------------------------------------------
     def load(self) -> Assessment:
-        doc = self._read_document()
+        doc, self._loaded = self._loaded, None
+        if doc is None:
+            doc = self._read_document()
         doc, _ = migrate(doc, self.path)
         return from_document(doc, self.path)
 
-    def snapshot(self, assessment: Assessment) -> tuple[int, dict[str, Any]]:
-        """Take a numbered snapshot to save later (e.g. from a worker thread)."""
+    def snapshot(self, assessment: Assessment, *, fresh: bool = False) -> tuple[int, Snapshot]:
+        """Take a numbered snapshot to save later (e.g. from a worker thread). Cheap: only the
+        records changed since the last snapshot are serialised again (``fresh`` serialises all,
+        as a save on request or at close does)."""
         with self._save_lock:
             self._snap_seq += 1
             seq = self._snap_seq
-        return seq, to_document(assessment)
+            return seq, self._text.snapshot(assessment, fresh=fresh)
+
+    def prime(self, assessment: Assessment) -> None:
+        """Serialise every record once, ahead of the first save (e.g. in the thread that opened
+        the file), so that the first edit's save costs no more than any other."""
+        with self._save_lock:
+            try:
+                self._text.snapshot(assessment, fresh=True)
+            except (RuntimeError, TypeError, ValueError):  # edited meanwhile: the next save does it
+                self._text = DocumentText()
 
     def save(self, assessment: Assessment) -> None:
-        self.write_snapshot(*self.snapshot(assessment))
+        self.write_snapshot(*self.snapshot(assessment, fresh=True))
 
-    def write_snapshot(self, seq: int, document: dict[str, Any]) -> bool:
+    def write_snapshot(self, seq: int, document: "dict[str, Any] | Snapshot") -> bool:
         """Write a snapshot unless a newer one was already written. Thread-safe."""
         if self.read_only:
             raise ReadOnly(f"{self.path} is open read-only; changes cannot be saved.")
         with self._save_lock:
             if seq < self._written_seq:
                 return False
-            meta = document.setdefault("meta", {}).setdefault("1", {})
-            meta["schema_version"] = SCHEMA_VERSION
-            meta.setdefault("created", now_iso())
+            if not isinstance(document, Snapshot):
+                meta = document.setdefault("meta", {}).setdefault("1", {})
+                meta["schema_version"] = SCHEMA_VERSION
+                meta.setdefault("created", now_iso())
             try:
                 self._db.storage.write(document)
             except OSError as exc:

@@ -158,7 +158,12 @@ class UndoJournal:
             # records deleted by the change go back where they were
             for k in sorted(missing, key=lambda k: k.index or 0):
                 records.insert(min(k.index or 0, len(records)), copy.deepcopy(k.record))
-        touch(assessment)
+        if entry.parts:
+            touch(assessment)  # the method or profile: everything may read it
+        else:
+            for k in entry.records:
+                # a record put back or taken away changes the table's IDs too
+                touch(assessment, k.table, k.record_id, ids=k.record is None or k.index is not None)
         return entry
 
 

@@ -15,12 +15,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
 from ..core import scoring, soa
-from ..core.model import RecordError, natural_key, set_risk_method
+from ..core.model import RecordError, method_change_preview, natural_key, set_risk_method
 from ..core.rating import RATING_KEYS, rate_risk, rating_text
 from ..core.undo import keep_for_method
 from ..core.registers import ASSETS, RISKS
 from ..core.suggest import suggest_risks
-from ..widgets.dialogs import PickDialog
+from ..widgets.dialogs import ListConfirmDialog, PickDialog
 from ..widgets.heatmap import CELL_STYLES, Heatmap
 from ..widgets.rating_strip import RatingStrip
 from ..widgets.register_view import RegisterView
@@ -314,6 +314,29 @@ class RisksScreen(StepScreen):
         if errors:
             self.notify("The method was not applied; fix what is marked.", severity="warning")
             return
+        preview = method_change_preview(session.assessment, method)
+        n = scoring.size(method)
+
+        def apply(confirmed: bool | None) -> None:
+            if confirmed:
+                self._adopt_method(method)
+
+        def level_change(before: object, after: object) -> str:
+            return f"{before or '—'} → {after or '—'}" if before != after else f"{before or '—'}"
+
+        lines = [f"{p['id']} {p['title']}: inherent {level_change(p['before'][0], p['after'][0])}, "
+                 f"residual {level_change(p['before'][1], p['after'][1])}" for p in preview]
+        count = len(preview)
+        intro = (f"Ratings move to the step of the {n}×{n} scale with the same meaning (the same "
+                 f"label, otherwise the same position). "
+                 + (f"{count} risk{'s' if count != 1 else ''} change{'s' if count == 1 else ''} level:"
+                    if count else "No risk changes level."))
+        self.app.push_screen(ListConfirmDialog("Apply this risk method?", intro, lines, yes="Apply"),
+                             apply)
+
+    def _adopt_method(self, method: dict) -> None:
+        session = self.aigov.session
+        assert session is not None
         entry = session.journal.begin("risk method change")
         keep_for_method(entry, session.assessment)
         changed, rescaled = set_risk_method(session.assessment, method)

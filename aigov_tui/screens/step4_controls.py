@@ -153,6 +153,7 @@ class ControlsScreen(StepScreen):
         self.query_one("#soa", RegisterView).set_filter(keep if active else None, " · ".join(active))
 
     def action_clear_filter(self) -> None:
+        self.action_clear_link_filter()  # a dashboard figure's filter
         for select in self.query(".filter-bar Select").results(Select):
             select.value = ALL
 

@@ -99,10 +99,10 @@ class TrainingScreen(StepScreen):
         if module is None or not people:
             self.notify("Select a module on the Modules tab, and add people first.", severity="warning")
             return
-        audience = set(module.get("audience") or [])
-        ticked = {str(p["id"]) for p in people if p.get("role") in audience}
-        items = [(str(p["id"]), f"{p['id']} {p.get('name', '')} · {p.get('role', '')} · {p.get('team', '')}")
-                 for p in people]
+        ticked = set(programme.audience_people(session.assessment, list(module.get("audience") or [])))
+        roles = {k: str(v.get("title", k)) for k, v in (self.aigov.catalogs.roles or {}).items()}
+        items = [(str(p["id"]), f"{p['id']} {p.get('name', '')} · {roles.get(p.get('role'), p.get('role') or '')}"
+                                f" · {p.get('team', '')}") for p in people]
         default_due = (self.aigov.today() + _dt.timedelta(days=30)).isoformat()
 
         def chosen(ids: list[str] | None) -> None:

@@ -50,6 +50,24 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class ListConfirmDialog(ConfirmDialog):
+    """Yes / no after a scrollable list of what will happen (e.g. every risk that changes level)."""
+
+    def __init__(self, title: str, message: str, lines: list[str], yes: str = "Yes"):
+        super().__init__(title, message, yes)
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.message, classes="dialog-body", markup=False)
+            with VerticalScroll(classes="dialog-scroll"):
+                yield Static("\n".join(f"• {line}" for line in self.lines), markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="error")
+                yield Button("Cancel (n)", id="no")
+
+
 class RecordDialog(ModalScreen[dict[str, Any] | None]):
     """Add or edit one record. ``submit`` is a core call that returns problems (empty = done)."""
 

@@ -78,12 +78,17 @@ class RegisterView(Vertical):
         session = self.app_.session
         if session is None:
             return
-        ctx = Context(session.assessment, self.app_.catalogs)
         records = self.source() if self.source else session.assessment.records(self.register)
         shown = [r for r in records if self._filter is None or self._filter(r)]
-        problems = {str(r.get("id")): len(record_problems(self.register, r, ctx)) for r in shown}
+        if self.register.name in session.index.DEPENDENCIES:
+            # from the index: only the records changed since the last refresh are checked again
+            problems = session.index.counts(self.register.name) if session.index.ready else {}
+        else:  # a keyed register (SoA, clauses): a few hundred rows, checked here
+            ctx = Context(session.assessment, self.app_.catalogs)
+            problems = {str(r.get("id")): len(record_problems(self.register, r, ctx)) for r in shown}
         labels = {f.key: ref_options(f.ref, session.assessment, self.app_.catalogs) or {}
-                  for f in self.register.table_fields if f.kind is Kind.REF}
+                  for f in self.register.table_fields
+                  if f.kind is Kind.REF or (f.kind is Kind.REFS and f.ref == "roles")}
         self.table.set_records(shown, select, problems=problems, total=len(records),
                                filter_label=self._filter_label, ref_labels=labels)
 
