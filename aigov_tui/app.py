@@ -20,7 +20,8 @@ from textual.screen import Screen
 from .core.catalogs import Catalogs, load_catalogs
 from .core.demo import write_demo
 from .core.export import ExportError, export_workbook
-from .core.model import Assessment, validate_assessment
+from .core.jumps import Jump, problem_entries
+from .core.model import Assessment
 from .core.paths import data_home, default_export_dir
 from .core.session import Session
 from .core.steps import STEPS
@@ -39,7 +40,7 @@ from .screens.step4_controls import ControlsScreen
 from .screens.step5_documents import DocumentsScreen
 from .screens.step6_training import TrainingScreen
 from .screens.step7_audit import AuditScreen
-from .widgets.dialogs import ProblemsDialog
+from .widgets.dialogs import JumpDialog
 
 WARM_UP_IN_OPEN = 3000
 """Up to this many records, an assessment is checked before its first screen shows; a larger
@@ -65,6 +66,7 @@ class AigovApp(App[None]):
         Binding("f8", "validate", "Validate", show=False, tooltip="List every problem in the assessment"),
         Binding("ctrl+o", "home", "Home", show=False, tooltip="Back to the home screen (new, open, demo)"),
         Binding("f5", "catalogs", "Catalogs", tooltip="Browse the control catalogs, mappings and threats"),
+        Binding("ctrl+z", "undo", "Undo", show=False, tooltip="Undo the last change (up to 50)"),
     ]
 
     save_state: reactive[str] = reactive("")
@@ -83,7 +85,7 @@ class AigovApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that need an open assessment are hidden on the home screen."""
-        if action in ("save", "export", "validate", "home", "goto_step", "next_step", "prev_step"):
+        if action in ("save", "export", "validate", "home", "goto_step", "next_step", "prev_step", "undo"):
             return self.session is not None
         return True
 
@@ -258,17 +260,62 @@ class AigovApp(App[None]):
         self._flush_screen()
         self._close_worker(self._closed_to_home)
 
-    # --- steps -------------------------------------------------------------------------------
-    def action_goto_step(self, number: int) -> None:
-        if self.session is None or number not in ALL_SCREENS:
+    # --- undo ----------------------------------------------------------------------------------
+    def action_undo(self) -> None:
+        """Put back what the last change touched, save, and say what was undone."""
+        session = self.session
+        if session is None or self.refuse_if_read_only():
             return
-        if isinstance(self.screen, StepScreen) and self.screen.NUMBER == number:
+        if not isinstance(self.screen, StepScreen):
+            self.notify("Undo works on the step screens: close this one first (esc).", timeout=4)
             return
         self._flush_screen()
-        if isinstance(self.screen, StepScreen):
-            self.switch_screen(ALL_SCREENS[number]())
+        entry = session.journal.undo(session.assessment)
+        if entry is None:
+            self.notify("Nothing to undo.", timeout=4)
+            return
+        left = len(session.journal)
+        message = f"Undone: {entry.label}." + (f" ({left} more to undo.)" if left else "")
+        self.screen.after_undo(message)
+
+    # --- steps -------------------------------------------------------------------------------
+    def action_goto_step(self, number: int) -> None:
+        self.on_step(number)
+
+    def on_step(self, number: int, then: Callable[[StepScreen], object] | None = None) -> None:
+        """Go to a step (if not there) and then run ``then(screen)`` on it."""
+        if self.session is None or number not in ALL_SCREENS:
+            return
+        while not isinstance(self.screen, (StepScreen, HomeScreen)) and len(self.screen_stack) > 1:
+            self.pop_screen()  # a dialog or the catalog browser: close it first
+        current = self.screen
+        if isinstance(current, StepScreen) and current.NUMBER == number:
+            if then is not None:
+                then(current)
+            return
+        self._flush_screen()
+        screen = ALL_SCREENS[number]()
+        if then is not None:
+            screen.then = lambda: then(screen)
+        if isinstance(current, StepScreen):
+            self.switch_screen(screen)
         else:
-            self.push_screen(ALL_SCREENS[number]())
+            self.push_screen(screen)
+
+    def go_to_record(self, jump: Jump) -> None:
+        """Go to the step, tab and row of the record a problem or gap names."""
+        if not jump.step or not (jump.record_id or jump.register in ("profile", "risk_method")):
+            self.notify("That one is not about a single record.", timeout=4)
+            return
+        self.on_step(jump.step, lambda screen: screen.show_record(jump.register, jump.record_id))
+
+    def show_jumps(self, title: str, jumps: list[Jump]) -> None:
+        """A list of problems or gaps; Enter on one goes to its record."""
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self.go_to_record(jumps[index])
+
+        self.push_screen(JumpDialog(title, [j.text for j in jumps]), chosen)
 
     def open_link(self, link: object, ids: tuple[str, ...] = (), label: str = "") -> None:
         """Follow a dashboard figure: open its screen on its tab, filtered to its records."""
@@ -316,10 +363,11 @@ class AigovApp(App[None]):
     def action_validate(self) -> None:
         if self.session is None:
             return
-        problems = validate_assessment(self.session.assessment, self.catalogs)
-        self.push_screen(ProblemsDialog(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in this assessment",
-            [str(p) for p in problems]))
+        jumps = problem_entries(self.session.assessment, self.catalogs, self.today())
+        gaps = sum(1 for j in jumps if j.text.startswith("SoA gap"))
+        n = len(jumps) - gaps
+        self.show_jumps(f"{n} problem{'s' if n != 1 else ''} and {gaps} SoA gap{'s' if gaps != 1 else ''} "
+                        "in this assessment", jumps)
 
     def action_catalogs(self) -> None:
         if not isinstance(self.screen, CatalogScreen):

@@ -10,6 +10,7 @@ from .index import ProblemIndex
 from .model import Assessment
 from .settings import remember
 from .store import SUFFIX, Store, StoreError
+from .undo import UndoJournal
 
 
 @dataclass
@@ -18,6 +19,8 @@ class Session:
     assessment: Assessment
     notices: list[str] = field(default_factory=list)
     """Things the user should be told on opening (stale lock taken over, migration, read-only)."""
+    journal: UndoJournal = field(default_factory=UndoJournal)
+    """The last changes made in this session, for undo (ctrl+z)."""
     catalogs: object = None
     index: ProblemIndex = field(init=False)
     """Every record's problems, kept up to date edit by edit (see :mod:`..core.index`)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -63,6 +63,8 @@ class StepScreen(Screen[None]):
     def compose_body(self) -> ComposeResult:
         yield from ()
 
+    then: Callable[[], object] | None = None
+    """Something to do once this screen is shown (a palette action, a jump to a record)."""
     _base_mounted = False
 
     def on_mount(self) -> None:
@@ -74,6 +76,9 @@ class StepScreen(Screen[None]):
         self.refresh_status()
         if self.pending_link is not None:
             self.call_after_refresh(self._apply_pending_link)
+        if self.then is not None:
+            then, self.then = self.then, None
+            self.call_after_refresh(then)
 
     def _apply_pending_link(self) -> None:
         """Open the tab and filter the view to the records behind a dashboard figure."""
@@ -133,6 +138,44 @@ class StepScreen(Screen[None]):
         target = self.TAB_FOCUS.get(tab)
         if target:
             self.call_after_refresh(lambda: self.query_one(target).focus())
+
+    def show_record(self, register: str, record_id: str) -> None:
+        """Show a record named by a problem or gap: its tab, its row selected, filters cleared."""
+        from textual.widgets import TabbedContent, TabPane
+
+        from ..widgets.register_view import RegisterView
+
+        if register in ("profile", "risk_method"):
+            self.action_tab("tab-org" if register == "profile" else "tab-method")
+            return
+        for view in self.query(RegisterView):
+            if view.register.name != register:
+                continue
+            pane = next((a for a in view.ancestors if isinstance(a, TabPane)), None)
+            if pane is not None and pane.id:
+                self.query_one(TabbedContent).active = pane.id
+            if view._filter is not None:
+                clear = getattr(self, "action_clear_filter", None)
+                if clear is not None:
+                    clear()
+                view.set_filter(None)
+            if not view.table.select(record_id):
+                self.notify(f"{record_id} is not in the {view.register.title} any more.", severity="warning")
+            return
+
+    def journal_added(self, label: str, table: str, ids: list[str]) -> None:
+        """Tell the undo journal a change added these records (undo removes them)."""
+        session = self.aigov.session
+        if session is None or not ids:
+            return
+        entry = session.journal.begin(label)
+        for rid in ids:
+            entry.keep_added(table, rid)
+        session.journal.commit(entry)
+
+    def after_undo(self, message: str) -> None:
+        """After ctrl+z put records back: save, refresh what this step shows, say what was undone."""
+        self.after_change(message)
 
     def after_change(self, message: str = "") -> None:
         """Save in the background, refresh every register view and the stepper, tell the user."""

@@ -15,11 +15,16 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane
 
 from ..core import scoring, soa
-from ..core.model import method_change_preview, natural_key, set_plan_approval, set_risk_method
+from ..core.model import (
+    RecordError, method_change_preview, natural_key, set_plan_approval, set_risk_method,
+)
+from ..core.rating import RATING_KEYS, rate_risk, rating_text
+from ..core.undo import keep_for_method
 from ..core.registers import ASSETS, RISKS
 from ..core.suggest import suggest_risks
 from ..widgets.dialogs import ListConfirmDialog, PickDialog
 from ..widgets.heatmap import CELL_STYLES, Heatmap
+from ..widgets.rating_strip import RatingStrip
 from ..widgets.register_view import RegisterView
 from .base import StepScreen
 
@@ -28,6 +33,8 @@ class RisksScreen(StepScreen):
     NUMBER = 3
     BINDINGS = [
         Binding("g", "suggest", "Suggest risks", tooltip="Propose risks from the threat catalog for chosen assets"),
+        Binding("t", "rate", "Rate", tooltip="Rate the selected risk and the next ones without the form: "
+                "digits give inherent then residual likelihood and impact"),
         Binding("x", "clear_filter", "Clear filter", show=False, tooltip="Show every risk again"),
         Binding("f2", "tab('tab-register')", "Register", show=False, tooltip="Show the risk register"),
         Binding("f3", "tab('tab-heatmap')", "Heatmap", show=False, tooltip="Show the heatmap"),
@@ -48,6 +55,8 @@ class RisksScreen(StepScreen):
                 yield RegisterView(RISKS, id="risks", styler=self._level_style, empty_hint=(
                     "No risks yet. Press g to suggest risks from the threat catalog for chosen "
                     "assets, or a to add one by hand."))
+                yield RatingStrip(id="rating-strip", apply=self._rate, current=self._ratings,
+                                  scale=self._scale_size, describe=self._rating_text)
             with TabPane("Heatmap (F3)", id="tab-heatmap"):
                 yield Static("Arrows move; Enter shows the risks of a cell in the register "
                              "(x clears). Cells: level initial and count.", classes="hint")
@@ -153,6 +162,20 @@ class RisksScreen(StepScreen):
         self._refresh_heatmaps()
         self.after_change(message)
 
+    def after_undo(self, message: str) -> None:
+        """The method may be back as it was: show it in the method form too."""
+        session = self.aigov.session
+        assert session is not None
+        method = session.assessment.risk_method
+        self.query_one("#method-likelihood", Input).value = ", ".join(method["likelihood"])
+        self.query_one("#method-impact", Input).value = ", ".join(method["impact"])
+        self.query_one("#method-bands", Input).value = scoring.bands_text(method)
+        self.query_one("#method-threshold", Input).value = str(method.get("acceptance_threshold", ""))
+        strip = self.query_one(RatingStrip)
+        if strip.active and strip.record_id:
+            strip._load(strip.record_id, message)
+        self._after_change(message)
+
     @on(Heatmap.CellChosen)
     def _cell(self, event: Heatmap.CellChosen) -> None:
         kind, li, ii = event.heatmap.kind, event.likelihood, event.impact
@@ -163,6 +186,69 @@ class RisksScreen(StepScreen):
 
     def action_clear_filter(self) -> None:
         self.query_one("#risks", RegisterView).set_filter(None)
+
+    # rating without the form ----------------------------------------------------------------
+    def action_rate(self) -> None:
+        if self.aigov.refuse_if_read_only():
+            return
+        if self.query_one(TabbedContent).active != "tab-register":
+            self.action_tab("tab-register")
+        view = self.query_one("#risks", RegisterView)
+        rid = view.table.selected_id
+        if not rid:
+            self.notify("No risk to rate: add one (a) or suggest some (g) first.", severity="warning")
+            return
+        self.query_one(RatingStrip).start(view.shown_ids(), rid)
+
+    def _scale_size(self) -> int:
+        session = self.aigov.session
+        assert session is not None
+        return scoring.size(session.assessment.risk_method)
+
+    def _ratings(self, rid: str) -> list[int | None]:
+        session = self.aigov.session
+        assert session is not None
+        record = session.assessment.find(RISKS, rid) or {}
+        return [record.get(k) for pair in ("inherent", "residual") for k in RATING_KEYS[pair]]
+
+    def _rating_text(self, rid: str, pair: str) -> str:
+        session = self.aigov.session
+        assert session is not None
+        record = session.assessment.find(RISKS, rid) or {}
+        return rating_text(session.assessment, record, pair)
+
+    def _rate(self, rid: str, pair: str, likelihood: int, impact: int) -> str:
+        """Apply one rating pair through the core; returns what is wrong, or ""."""
+        session = self.aigov.session
+        assert session is not None
+        entry = session.journal.begin(f"rating of {rid} ({pair} {likelihood}×{impact})")
+        entry.keep_record(session.assessment, RISKS.name, rid)
+        try:
+            rate_risk(session.assessment, rid, pair, likelihood, impact, self.aigov.catalogs)
+        except (RecordError, KeyError) as exc:
+            session.journal.cancel(entry)
+            return exc.problems[0].message if isinstance(exc, RecordError) else str(exc)
+        session.journal.commit(entry)
+        self._refresh_heatmaps()
+        self.after_change()
+        return ""
+
+    @on(RatingStrip.Moved)
+    def _rating_moved(self, event: RatingStrip.Moved) -> None:
+        table = self.query_one("#risks", RegisterView).table.table
+        try:
+            table.move_cursor(row=table.get_row_index(event.record_id))
+        except Exception:
+            pass  # the row is filtered out or searched away; the strip still names it
+
+    @on(RatingStrip.Finished)
+    def _rating_done(self) -> None:
+        self.query_one("#risks #table").focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rate" and isinstance(self.focused, Input):
+            return False
+        return True
 
     # suggestions --------------------------------------------------------------------------
     def action_suggest(self) -> None:
@@ -264,7 +350,10 @@ class RisksScreen(StepScreen):
     def _adopt_method(self, method: dict) -> None:
         session = self.aigov.session
         assert session is not None
+        entry = session.journal.begin("risk method change")
+        keep_for_method(entry, session.assessment)
         changed, rescaled = set_risk_method(session.assessment, method)
+        session.journal.commit(entry, f"risk method change to {scoring.size(method)}×{scoring.size(method)}")
         self.query_one("#risks", RegisterView).refresh_records()
         self._after_change()
         n = scoring.size(method)

@@ -16,6 +16,7 @@ from textual.containers import Horizontal
 from textual.widgets import Select, Static, TabbedContent, TabPane
 
 from ..core import soa
+from ..core.jumps import gap_entries
 from ..core.registers import (
     CLAUSES, CUSTOM_CONTROLS, EVIDENCE, SOA, SOA_APPLICABLE, SOA_STATUS,
 )
@@ -197,9 +198,12 @@ class ControlsScreen(StepScreen):
                 return
             session = self.aigov.session
             assert session is not None
+            entry = session.journal.begin(f"bulk decision on {len(keys)} SoA rows")
+            entry.keep_records(session.assessment, SOA.name, keys)
             changed, problems = soa.bulk_decide(session.assessment, self.aigov.catalogs, keys,
                                                 values["applicable"], values["justification"],
                                                 values["status"])
+            session.journal.commit(entry, f"bulk decision on {len(changed)} SoA rows")
             self.after_change()
             message = f"Updated {len(changed)} of {len(keys)} rows."
             if problems:
@@ -216,8 +220,8 @@ class ControlsScreen(StepScreen):
     def action_gaps(self) -> None:
         session = self.aigov.session
         assert session is not None
-        found = soa.gaps(session.assessment, self.aigov.catalogs, self.aigov.today())
-        self.app.push_screen(ProblemsDialog(f"{len(found)} gaps", [f"{g.kind}: {g.message}" for g in found]))
+        found = gap_entries(session.assessment, self.aigov.catalogs, self.aigov.today())
+        self.aigov.show_jumps(f"{len(found)} gap{'s' if len(found) != 1 else ''}", found)
 
     # evidence ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="evidence", exit_on_error=False)

@@ -84,6 +84,7 @@ class TrainingScreen(StepScreen):
         session = self.aigov.session
         assert session is not None
         added = programme.prefill_training(session.assessment, self.aigov.catalogs)
+        self.journal_added(f"adding {len(added)} training modules from the catalog", "training", added)
         self.after_change(f"Added {len(added)} modules from the catalog." if added
                           else "Every catalog module is already in the register.")
 
@@ -120,6 +121,7 @@ class TrainingScreen(StepScreen):
                     return
                 added = programme.assign(session.assessment, self.aigov.catalogs, str(module["id"]),
                                          values["due"], people=ids)
+                self.journal_added(f"assigning {module['id']} to {len(added)} people", "assignments", added)
                 skipped = len(ids) - len(added)
                 self.after_change(f"Assigned {module['id']} to {len(added)} people"
                                   + (f"; {skipped} already had it open." if skipped else "."))

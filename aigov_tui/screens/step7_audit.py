@@ -104,6 +104,7 @@ class AuditScreen(StepScreen):
             self.notify("Select an audit on the Programme tab first.", severity="warning")
             return
         added = programme.generate_checklist(session.assessment, self.aigov.catalogs, audit_id)
+        self.journal_added(f"the checklist of {audit_id}", "checklist", added)
         self.after_change(f"Added {len(added)} checklist items to {audit_id}." if added
                           else f"{audit_id} already has every checklist item.")
         if added:

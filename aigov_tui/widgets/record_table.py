@@ -68,6 +68,7 @@ class RecordTable(Vertical):
         self.sort_reverse = False
         self._columns: list[Field] = []
         self._layout: list[tuple[str, int]] = []
+        self._by_id: dict[str, dict[str, Any]] = {}
         self._row_cache: dict[str, tuple[Any, tuple[Any, ...]]] = {}
         """ID -> (what the row showed, its cells): a row is formatted again only when it changed."""
         self._hay_cache: dict[str, tuple[Any, str]] = {}
@@ -81,6 +82,7 @@ class RecordTable(Vertical):
             yield Static("", id="table-status")
         yield Static(self.empty_hint, id="table-empty", classes="hint")
         yield VirtualTable(cursor_type="row", zebra_stripes=True, id="table")
+        yield Static("", id="table-detail", classes="table-detail", markup=False)
 
     @property
     def table(self) -> VirtualTable:
@@ -89,6 +91,7 @@ class RecordTable(Vertical):
     def on_mount(self) -> None:
         self._build_columns()
         self._fill()
+        self._show_detail()
 
     def on_resize(self) -> None:
         before = list(self._layout)
@@ -103,16 +106,17 @@ class RecordTable(Vertical):
         """
         width = max(self.size.width, 40) - self._id_width() - 9
         fits: set[str] = set()
+        name_width = self._name_width(width)
         for f in sorted(self.register.table_fields, key=lambda f: f.table_rank):
-            w = self._width(f) + 2
+            w = name_width.get(f.key, self._width(f)) + 2
             if width - w >= 0:
                 fits.add(f.key)
                 width -= w
         chosen = [f for f in self.register.table_fields if f.key in fits]
-        widths = {f.key: self._width(f) for f in chosen}
+        widths = {f.key: name_width.get(f.key, self._width(f)) for f in chosen}
         if chosen:
             best = min(chosen, key=lambda f: f.table_rank)
-            widths[best.key] += min(width, 30)
+            widths[best.key] += max(width, 0)  # the name column takes all the width left
         layout = [("id", self._id_width())] + [(f.key, widths[f.key]) for f in chosen]
         if layout == self._layout and self.table.columns:
             return
@@ -138,6 +142,18 @@ class RecordTable(Vertical):
         longest = max((len(str(r.get("id", ""))) for r in self.records), default=0)
         return max(ID_WIDTH, min(longest, 14))
 
+    WIDE = 100
+    """From this many columns on, the name column is given room for a long name first."""
+    NAME_ROOM = 36
+
+    def _name_width(self, width: int) -> dict[str, int]:
+        """{best-ranked column: its width} when the table is wide: names are what people read,
+        so they get room before the lowest-ranked columns do."""
+        if self.size.width < self.WIDE or not self.register.table_fields:
+            return {}
+        best = min(self.register.table_fields, key=lambda f: f.table_rank)
+        return {best.key: max(self._width(best), min(self.NAME_ROOM, width // 2))}
+
     @staticmethod
     def _width(f: Field) -> int:
         return f.table_width or min(f.width, 20)
@@ -153,9 +169,11 @@ class RecordTable(Vertical):
         self.problems = problems or {}
         self.total = len(records) if total is None else total
         self.filter_label = filter_label
+        self._by_id = {str(r.get("id", "")): r for r in self.records}
         if self.is_mounted:
             self._build_columns()
             self._fill(select)
+            self._show_detail()
 
     def _matches(self, record: dict[str, Any], needle: str) -> bool:
         if not needle:
@@ -279,6 +297,7 @@ class RecordTable(Vertical):
     @on(Input.Changed, "#search")
     def _search(self) -> None:
         self._fill()
+        self._show_detail()
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
@@ -300,3 +319,38 @@ class RecordTable(Vertical):
         else:
             self.sort_key, self.sort_reverse = key, False
         self._fill()
+
+    # the selected row in full ------------------------------------------------------------
+    def detail_text(self, record_id: str | None) -> str:
+        """One line under the table: the selected record's ID and full name (cut in the table)."""
+        record = self._by_id.get(record_id or "")
+        if record is None:
+            return ""
+        name = str(record.get(self.register.title_field) or "").strip()
+        return f"{record_id} · {' '.join(name.split())}" if name else str(record_id)
+
+    def _show_detail(self) -> None:
+        try:
+            detail = self.query_one("#table-detail", Static)
+        except Exception:
+            return
+        detail.update(self.detail_text(self.selected_id))
+
+    @on(VirtualTable.RowHighlighted, "#table")
+    def _row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def select(self, record_id: str) -> bool:
+        """Put the cursor on a record (clearing the search if it hides it); False if not shown."""
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+            self._fill(record_id)
+        t = self.table
+        try:
+            t.move_cursor(row=t.get_row_index(record_id))
+        except Exception:
+            return False
+        self._show_detail()
+        t.focus()
+        return True
