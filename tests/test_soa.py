@@ -159,7 +159,8 @@ def test_a_27001_control_planned_by_a_risk_is_applicable_with_risk_treatment(a, 
     assert a.records(SOA) == []  # derived, nothing typed or stored
 
     several = soa.row(a, cats, "A.8.16")
-    assert several["linked_risks"] == ["R-001", "R-002", "R-003", "R-004", "R-005", "R-008"]
+    # A.8.16 is planned where monitoring is the answer (catalog 1.1 no longer adds it by default)
+    assert several["linked_risks"] == ["R-003", "R-004", "R-005", "R-008"]
     assert all(rid in several["justification_inclusion"] for rid in several["linked_risks"])
 
     # a control nobody names stays undecided
@@ -215,7 +216,7 @@ def test_deleting_the_last_risk_reverts_the_control_and_says_so(a, cats) -> None
     r = soa.row(a, cats, "A.5.15")
     assert r["applicable"] == "Undecided"
     assert r["reasons"] == [] and r["linked_risks"] == [] and r["justification_inclusion"] == ""
-    assert soa.row(a, cats, "A.8.16")["linked_risks"] == ["R-001", "R-002", "R-003", "R-004", "R-008"]
+    assert soa.row(a, cats, "A.8.16")["linked_risks"] == ["R-003", "R-004", "R-008"]
     assert "Undecided" in gap_kinds(a, cats, "A.5.15")
 
 
