@@ -14,7 +14,7 @@ import random
 from typing import Any
 
 from . import soa
-from .demo import DEMO_PROFILE, DEMO_SYSTEMS
+from .demo import DEMO_PROFILE, DEMO_SYSTEMS, build_scope_demo
 from .model import Assessment, Context, add_record, update_profile
 from .registers import (
     AI_SYSTEMS, ASSETS, ASSIGNMENTS, AUDITS, CHECKLIST, DOCUMENTS, EVIDENCE, FINDINGS, PEOPLE,
@@ -110,7 +110,7 @@ def build_scaled(scale: float, catalogs: Any, *, seed: int = 7,
     today = today or _dt.date.today()
     rnd = random.Random(seed)
     a = Assessment.new(DEMO_PROFILE["organisation"])
-    update_profile(a, DEMO_PROFILE)
+    update_profile(a, build_scope_demo(today).profile)
     n = {k: max(1, round(v * scale)) for k, v in REFERENCE_SIZE.items()}
     ids: dict[str, list[str]] = {}
     ctx = Context(a, catalogs)
@@ -134,7 +134,7 @@ def build_scaled(scale: float, catalogs: Any, *, seed: int = 7,
             "applicable": "Yes" if i % 9 else "No",
             "justification_exclusion": "" if i % 9 else "No such activity in scope.",
             "justification_inclusion": "Selected to treat AI risks." if i % 9 else "",
-            "status": "Implemented" if i % 3 == 0 else "Planned",
+            "status": ("Not implemented" if i % 9 == 0 else "Implemented" if i % 3 == 0 else "Planned"),
             "owner": f"Owner {i % 11}",
             "evidence_refs": ids["evidence"][i % len(ids["evidence"]):][:1] if i % 3 == 0 else [],
         })
