@@ -39,6 +39,8 @@ class Assessment:
     """The client's risk method (Step 3); every risk is scored with it."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Tables this version does not know, kept untouched so nothing is lost."""
+    load_problems: list[Problem] = field(default_factory=list, compare=False)
+    """What the shape check found when the file was read (values set aside, repaired text)."""
 
     @classmethod
     def new(cls, organisation: str = "") -> "Assessment":
@@ -328,7 +330,14 @@ def touch(assessment: Assessment) -> None:
 def validate_assessment(assessment: Assessment, catalogs: Any = None) -> list[Problem]:
     """Every problem in the assessment: profile, risk method, each register, IDs, references."""
     ctx = Context(assessment, catalogs)
-    problems = list(PROFILE.validate(assessment.profile))
+    problems = list(assessment.load_problems)
+    quarantined = assessment.extra.get("quarantine")
+    if isinstance(quarantined, dict) and quarantined and not assessment.load_problems:
+        problems.append(Problem("Quarantine", "", "quarantine",
+                                f"{len(quarantined)} value(s) set aside when the file was read "
+                                "earlier are kept in its 'quarantine' table; re-enter what is "
+                                "needed, then remove that table."))
+    problems += list(PROFILE.validate(assessment.profile))
     problems += [Problem("Risk method", "", "risk_method", p)
                  for p in scoring.validate_method(assessment.risk_method)]
     for name, register in REGISTERS.items():
