@@ -205,7 +205,8 @@ class AigovApp(App[None]):
         session = self.session
         if session is not None:
             try:
-                if save and not session.read_only:
+                # nothing edited since opening: leave the file byte-identical
+                if save and not session.read_only and session.store.snapshots_taken:
                     session.store.save(session.assessment)
             except Exception as exc:
                 message = str(exc) if isinstance(exc, StoreError) else (

@@ -140,6 +140,13 @@ def run_tui(path: Path | None, catalogs_dir: str | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a message never fails on an odd character
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = _parser(command)
     try:

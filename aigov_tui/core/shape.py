@@ -104,7 +104,7 @@ class _Shaper:
             if len(path) >= 1 and isinstance(obj, dict):
                 record = obj.get(path[0])
                 if isinstance(record, dict) and isinstance(record.get("id"), str):
-                    rid = record["id"]
+                    rid = repair_text(record["id"])[0]
             return rid, str(path[1]) if len(path) >= 2 else ""
 
         def fix(s: str, path: tuple[Any, ...]) -> str:

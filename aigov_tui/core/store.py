@@ -577,6 +577,11 @@ class Store:
         assessment.load_problems = list(self.load_problems)
         return assessment
 
+    @property
+    def snapshots_taken(self) -> int:
+        """How many snapshots were taken since opening (0: nothing was changed or saved)."""
+        return self._snap_seq
+
     def snapshot(self, assessment: Assessment) -> tuple[int, dict[str, Any]]:
         """Take a numbered snapshot to save later (e.g. from a worker thread)."""
         with self._save_lock:
