@@ -464,11 +464,13 @@ class Store:
         return self.real_path.with_name(self.real_path.name + ".lock")
 
     def _open_lock_file(self) -> tuple[int, bool]:
-        """Open or create the lock file without following links. Returns (fd, created).
+        """Open or create the lock file without following links. Returns (fd, ours): ``ours``
+        when this user may write who holds the lock into it.
 
-        An existing lock file must be a regular file with a single link, owned by this user
-        or by the assessment's owner; anything else (a planted symlink, a hard link to some
-        other file, a FIFO) is refused and never written to.
+        An existing lock file must be a regular file with a single link; anything else (a
+        planted symlink, a hard link to some other file, a FIFO) is refused and never
+        written to. Another user's lock file (a teammate in a shared folder) is only locked,
+        never written.
         """
         flags = os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
         lock = self.lock_path
@@ -496,27 +498,20 @@ class Store:
             else:
                 raise StoreError(f"Cannot open the lock file {lock}: {_os_message(exc)}.") from None
         st = os.fstat(fd)
-        owners = {os.geteuid()}
-        try:
-            owners.add(os.stat(self.real_path).st_uid)
-        except OSError:
-            pass
         problem = ""
         if not stat.S_ISREG(st.st_mode):
             problem = f"is {safefile.kind_of(st.st_mode)}"
         elif st.st_nlink != 1:
             problem = "has other names (hard links)"
-        elif st.st_uid not in owners:
-            problem = f"belongs to another user (uid {st.st_uid})"
         if problem:
             os.close(fd)
             raise StoreError(f"The lock file {lock} {problem}; aigov will not use it. Check and "
                              "remove it, then open the assessment again.")
-        return fd, False
+        return fd, st.st_uid == os.geteuid()
 
     def _acquire_lock(self) -> None:
         while True:
-            fd, created = self._open_lock_file()
+            fd, ours = self._open_lock_file()
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError as exc:
@@ -533,15 +528,16 @@ class Store:
             if not same:
                 os.close(fd)
                 continue
-            previous = "" if created else _read_holder(fd)
+            previous = _read_holder(fd)
             if previous:
                 self.recovered_stale_lock = previous
-            try:  # who holds it is only informative: a full disk must not stop the open
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, _holder_text().encode(), 0)
-                os.fsync(fd)
-            except OSError:
-                pass
+            if ours:
+                try:  # who holds it is only informative: a full disk must not stop the open
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, _holder_text().encode(), 0)
+                    os.fsync(fd)
+                except OSError:
+                    pass
             self._lock_fd = fd
             self._remove_stale_temp_files()
             return
