@@ -46,7 +46,7 @@ class Session:
             first = store.load_problems[0]
             s.notices.append(
                 f"{n} problem{'s' if n != 1 else ''} found while reading {store.path.name}, e.g. "
-                f"{first}. Values that could not be used are kept in the file's 'quarantine' "
+                f"{str(first).rstrip('.')}. Values that could not be used are kept in the file's 'quarantine' "
                 "table, never deleted. Press F8 to list every problem.")
         if store.recovered_stale_lock:
             s.notices.append(f"Took over a lock left by an aigov that is no longer running "
