@@ -402,3 +402,26 @@ def test_page_header_stays_within_255_characters():
         assert len(str(ws.oddHeader)) <= 255
         assert "&&&" not in str(ws.oddHeader).replace("&&", "")  # no half an escaped '&'
 
+
+
+@pytest.mark.parametrize("name", ["bad\x00name.aigov.json", "bad\ud800.aigov.json",
+                                  "bad\x1b[31m.aigov.json"])
+def test_unusable_typed_file_names_are_refused_with_a_message(workdir: Path, name: str):
+    from aigov_tui.core.session import check_new_path
+
+    path, message = check_new_path(name, "Acme")
+    assert path is None and "choose another name" in message
+    path, message = check_existing_path(name)
+    assert path is None and message
+    with pytest.raises(StoreError):
+        Store.create(Path(name), build_demo(TODAY))
+    assert list(workdir.iterdir()) == []
+
+
+def test_recent_files_list_that_is_a_fifo_does_not_hang(isolated_home: Path):
+    from aigov_tui.core import settings
+
+    folder = isolated_home / "config"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(folder / "recent.json")
+    assert settings.recent_files() == []

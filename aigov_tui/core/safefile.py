@@ -52,6 +52,20 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
+def bad_name(name: str) -> str:
+    """Why a typed file name cannot be used ('' when it can): NUL bytes, control characters or
+    characters the file system cannot encode would otherwise fail deep inside a save."""
+    if "\x00" in name:
+        return "contains a NUL character"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "contains control characters"
+    try:
+        os.fsencode(name)
+    except UnicodeEncodeError:
+        return "contains characters the file system cannot store"
+    return ""
+
+
 def check_regular(path: str | Path) -> os.stat_result:
     """``stat`` a path (following links) and refuse anything but a regular file.
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import safefile
 from .model import Assessment
 from .settings import remember
 from .store import SUFFIX, Store, StoreError
@@ -73,6 +74,9 @@ def check_new_path(text: str, organisation: str) -> tuple[Path | None, str]:
     if not text:
         stem = re.sub(r"[^A-Za-z0-9]+", "-", organisation).strip("-").lower() or "assessment"
         text = f"{stem}{SUFFIX}"
+    bad = safefile.bad_name(text)
+    if bad:
+        return None, f"The file name {text!r} {bad}; choose another name."
     path = Path(text).expanduser()
     if not path.name.endswith(SUFFIX):
         path = path.with_name(path.name + SUFFIX)

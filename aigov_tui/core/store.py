@@ -338,6 +338,9 @@ class Store:
     @staticmethod
     def _check_existing(path: Path) -> os.stat_result:
         """Refuse a missing path, a folder, FIFO, device or socket before anything is read."""
+        bad = safefile.bad_name(str(path))
+        if bad:
+            raise StoreError(f"The file name {str(path)!r} {bad}; nothing was opened.")
         try:
             return safefile.check_regular(path)
         except FileNotFoundError:
@@ -393,6 +396,9 @@ class Store:
         written through (its target is replaced, the link stays).
         """
         path = Path(path).expanduser()
+        bad = safefile.bad_name(str(path))
+        if bad:
+            raise StoreError(f"The file name {str(path)!r} {bad}; choose another name.")
         if path.is_dir():
             raise StoreError(f"{path} is a folder; give a file name ending in {SUFFIX}.")
         if not path.parent.exists():
