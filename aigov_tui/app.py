@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from .core import crash
 from .core.catalogs import Catalogs, load_catalogs
 from .core.demo import write_demo
 from .core.export import ExportError, export_workbook
@@ -82,6 +83,8 @@ class AigovApp(App[None]):
         self._clock = clock or _dt.datetime.now
         self.export_dir = export_dir
         self.session: Session | None = None
+        self._close_failed = False
+        """The last save on quit or home failed: the next ctrl+q quits without saving."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that need an open assessment are hidden on the home screen."""
@@ -151,6 +154,11 @@ class AigovApp(App[None]):
             self.call_from_thread(self.notify, str(exc), title="Cannot open", severity="error",
                                   timeout=12)
             return
+        except Exception as exc:  # a bug while reading: report it, never leave a lock
+            report = crash.write_report(exc, "opening an assessment")
+            self.call_from_thread(self.notify, crash.one_line(exc, report), title="Cannot open",
+                                  severity="error", timeout=20)
+            return
         self.call_from_thread(self._opened, session)
 
     def _opened(self, session: Session) -> None:
@@ -205,10 +213,15 @@ class AigovApp(App[None]):
         except StoreError as exc:
             self.call_from_thread(self._save_failed, str(exc))
             return
+        except Exception as exc:  # whatever went wrong, the header must not say "saving…"
+            self.call_from_thread(self._save_failed, f"Could not save {session.path}: "
+                                                     f"{type(exc).__name__}: {exc}.")
+            return
         if written:
             self.call_from_thread(self._saved)
 
     def _saved(self) -> None:
+        self._close_failed = False
         self.save_state = f"saved {self._clock().strftime('%H:%M:%S')}"
 
     def _save_failed(self, message: str) -> None:
@@ -228,17 +241,27 @@ class AigovApp(App[None]):
         self.assessment_changed()
 
     @work(thread=True, exclusive=True, group="close", exit_on_error=False)
-    def _close_worker(self, then: Callable[[], None]) -> None:
+    def _close_worker(self, then: Callable[[], None], save: bool = True) -> None:
         session = self.session
         if session is not None:
             try:
-                if not session.read_only:
+                # nothing edited since opening: leave the file byte-identical
+                if save and not session.read_only and session.store.snapshots_taken:
                     session.store.save(session.assessment)
-            except StoreError as exc:
-                self.call_from_thread(self._save_failed, str(exc))
+            except Exception as exc:
+                message = str(exc) if isinstance(exc, StoreError) else (
+                    f"Could not save {session.path}: {type(exc).__name__}: {exc}.")
+                self.call_from_thread(self._close_save_failed, message)
                 return
             session.close()
         self.call_from_thread(then)
+
+    def _close_save_failed(self, message: str) -> None:
+        self._close_failed = True
+        self.save_state = "NOT SAVED"
+        self.notify(f"{message} Fix the cause and press ctrl+s, or press ctrl+q again to quit "
+                    "without saving the latest changes.", title="Not saved", severity="error",
+                    timeout=20)
 
     def _closed_to_home(self) -> None:
         self.session = None
@@ -252,13 +275,37 @@ class AigovApp(App[None]):
         if self.session is None:
             self.exit()
             return
-        self._close_worker(self.exit)
+        # after a failed save on quit, a second ctrl+q quits anyway (the lock is released)
+        self._close_worker(self.exit, save=not self._close_failed)
 
     def action_home(self) -> None:
         if self.session is None:
             return
         self._flush_screen()
         self._close_worker(self._closed_to_home)
+
+    # --- unexpected errors -------------------------------------------------------------------
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: release the lock, write a private report, show one line.
+
+        Textual's own handler prints a traceback with local variables (assessment contents)
+        and leaves the lock to the process exit; this one never shows data on screen.
+        """
+        self._return_code = crash.EXIT_INTERNAL
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        report = crash.write_report(error, "aigov TUI")
+        session, self.session = self.session, None
+        if session is not None:
+            try:
+                session.close()
+            except Exception:
+                pass
+        from rich.text import Text
+
+        self._exit_renderables.append(Text(crash.one_line(error, report)))
+        self._close_messages_no_wait()
 
     # --- undo ----------------------------------------------------------------------------------
     def action_undo(self) -> None:
@@ -357,6 +404,11 @@ class AigovApp(App[None]):
         except ExportError as exc:
             self.call_from_thread(self.notify, str(exc), title="Export failed", severity="error",
                                   timeout=15)
+            return
+        except Exception as exc:
+            report = crash.write_report(exc, "export")
+            self.call_from_thread(self.notify, crash.one_line(exc, report), title="Export failed",
+                                  severity="error", timeout=20)
             return
         self.call_from_thread(self.notify, f"Workbook written to {path}", title="Exported", timeout=10)
 

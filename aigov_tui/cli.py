@@ -1,7 +1,9 @@
 """Command line: ``aigov [FILE]``, ``aigov demo``, ``aigov export``, ``aigov validate``.
 
 The CLI calls the same core functions as the TUI. Bad arguments or files give one clear line
-on stderr and a non-zero exit, never a traceback.
+on stderr and a non-zero exit, never a traceback. Exit codes: 0 fine, 1 problems found
+(``validate``; ``export`` of a file whose damaged values were set aside), 2 bad input
+(arguments, missing or refused files), 3 internal error (a report is written, mode 0600).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
+from .core import crash
 from .core.catalogs import CatalogError, Catalogs, load_catalogs
 from .core.demo import write_demo
 from .core.export import ONLY_CHOICES, ExportError, export_workbook
@@ -23,7 +26,8 @@ from .core.paths import default_export_dir
 from .core.store import SUFFIX, Store, StoreError, load_read_only
 
 COMMANDS = ("demo", "export", "validate")
-EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_INTERNAL = (
+    crash.EXIT_OK, crash.EXIT_PROBLEMS, crash.EXIT_BAD_INPUT, crash.EXIT_INTERNAL)
 
 
 class CliError(Exception):
@@ -101,6 +105,12 @@ def cmd_export(args: argparse.Namespace, catalogs: Catalogs | None = None) -> in
     path = export_workbook(assessment, out, catalogs=catalogs, only=args.only,
                            evidence_base=Path(args.file).expanduser().parent)
     print(path)
+    for p in assessment.load_problems:
+        print(f"aigov: warning: {p}", file=sys.stderr)
+    if assessment.load_problems:
+        print(f"aigov: {args.file} has damaged values (listed above); they were left out of the "
+              "workbook. Run 'aigov validate' for every problem.", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 
@@ -128,9 +138,11 @@ def cmd_validate(args: argparse.Namespace, catalogs: Catalogs | None = None,
 
 def run_tui(path: Path | None, catalogs_dir: str | None) -> int:
     cats = _catalogs(catalogs_dir)
-    if path is not None and not Path(path).expanduser().exists():
+    if path is not None and not os.path.lexists(Path(path).expanduser()):
         raise CliError(f"{path} does not exist. Create it from the home screen (run 'aigov') "
                        f"or write a demo with 'aigov demo {path}'.")
+    if path is not None:
+        Store.check_openable(Path(path).expanduser())  # a FIFO or device: refused before the TUI
     from .app import make_app  # textual is imported only when the TUI runs
 
     app = make_app(path=path, catalogs=cats)
@@ -157,6 +169,13 @@ def _command_first(argv: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a message never fails on an odd character
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
     argv = _command_first(argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = _parser(command)
@@ -177,3 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line and a private report, never a traceback
+        report = crash.write_report(exc, f"aigov {' '.join(argv[:1])}".strip())
+        print(crash.one_line(exc, report), file=sys.stderr)
+        return EXIT_INTERNAL

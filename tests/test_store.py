@@ -370,8 +370,6 @@ CORRUPT = {
     "no-schema-version": b'{"meta": {"1": {"created": "2026-01-01"}}, "profile": {}}',
     "bad-schema-version": b'{"meta": {"1": {"schema_version": "one"}}}',
     "meta-not-a-table": b'{"meta": [1, 2]}',
-    "register-not-a-table": b'{"meta": {"1": {"schema_version": 1}}, "ai_systems": [1]}',
-    "record-not-an-object": b'{"meta": {"1": {"schema_version": 1}}, "ai_systems": {"1": 5}}',
     "deeply-nested": b"[" * 100_000,
     "huge-integer": b'{"meta": {"1": {"schema_version": 1}}, "x": ' + b"9" * 5000 + b"}",
 }

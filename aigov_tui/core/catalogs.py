@@ -9,18 +9,35 @@ reported and skipped, and the bundled ones still load.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from . import safefile
 from .paths import bundled_catalog_dir
 
 try:  # the C loader is several times faster where PyYAML was built with it
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """The loader for user catalogs: YAML aliases (``*name``) are refused.
+
+    An alias lets a few lines expand to gigabytes (a "billion laughs" bomb); our catalogs
+    never need one, so a user catalog using them is reported and skipped.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in user catalogs", event.start_mark)
+        return super().compose_node(parent, index)
 
 KINDS = (
     "controls", "mapping", "threats", "documents", "training",
@@ -121,22 +138,28 @@ class Catalogs:
 
 
 # -- reading ------------------------------------------------------------------------------
-def read_yaml(path: Path) -> Any:
+def read_yaml(path: Path, bundled: bool = True) -> Any:
+    """Parse a catalog file: regular files only, at most MAX_FILE_BYTES; user catalogs
+    (``bundled=False``) may not use YAML aliases."""
     name = path.name
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise CatalogError(name, "", f"cannot be read: {exc.strerror}") from None
+        raise CatalogError(name, "", f"cannot be read: {safefile.describe_os_error(exc)}") from None
     if size > MAX_FILE_BYTES:
         raise CatalogError(name, "", f"is {size} bytes; catalogs are limited to {MAX_FILE_BYTES}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safefile.read_bytes_limited(path, MAX_FILE_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise CatalogError(name, "", "is not UTF-8 text") from None
+    except safefile.NotRegularFile as exc:
+        raise CatalogError(name, "", f"is not a regular file ({exc})") from None
+    except ValueError:
+        raise CatalogError(name, "", f"is larger than the limit of {MAX_FILE_BYTES} bytes") from None
     except OSError as exc:
-        raise CatalogError(name, "", f"cannot be read: {exc.strerror}") from None
+        raise CatalogError(name, "", f"cannot be read: {safefile.describe_os_error(exc)}") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader if bundled else _NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -224,7 +247,7 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def parse_file(path: Path, bundled: bool) -> CatalogFile:
     """Read and check one catalog file on its own (cross-references come later)."""
-    data = read_yaml(path)
+    data = read_yaml(path, bundled)
     c = _Checker(path.name)
     if not isinstance(data, dict):
         c.fail("", "must be a mapping with a 'catalog:' header")
@@ -611,7 +634,24 @@ def load_catalogs(user_dir: str | Path | None = None, bundled_dir: Path | None =
             cats.skipped.append(f"{folder}: catalog folder does not exist; using the bundled catalogs only")
             return cats
         user_files = []
-        for p in catalog_paths(folder):
+        try:
+            listed = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+        except OSError as exc:
+            cats.skipped.append(f"{folder}: cannot be listed ({safefile.describe_os_error(exc)}); "
+                                "using the bundled catalogs only")
+            return cats
+        for p in listed:
+            try:
+                mode = p.stat().st_mode
+            except OSError as exc:
+                cats.skipped.append(f"{p.name}: cannot be read ({safefile.describe_os_error(exc)}) "
+                                    "(skipped)")
+                continue
+            if not stat.S_ISREG(mode):
+                cats.skipped.append(f"{p.name}: is {safefile.kind_of(mode)}, not a catalog file "
+                                    "(skipped)")
+                continue
+        for p in [p for p in listed if p.is_file()]:
             try:
                 user_files.append(parse_file(p, bundled=False))
             except CatalogError as exc:

@@ -134,6 +134,8 @@ class Assessment:
     """Tables this version does not know, kept untouched so nothing is lost."""
     changes: ChangeLog = field(default_factory=ChangeLog, compare=False, repr=False)
     """What changed since the file was opened (see :class:`ChangeLog`)."""
+    load_problems: list[Problem] = field(default_factory=list, compare=False)
+    """What the shape check found when the file was read (values set aside, repaired text)."""
 
     @classmethod
     def new(cls, organisation: str = "") -> "Assessment":
@@ -534,7 +536,14 @@ def touch(assessment: Assessment, table: str = ALL, record_id: str | None = None
 def validate_assessment(assessment: Assessment, catalogs: Any = None) -> list[Problem]:
     """Every problem in the assessment: profile, risk method, each register, IDs, references."""
     ctx = Context(assessment, catalogs)
-    problems = list(PROFILE.validate(assessment.profile))
+    problems = list(assessment.load_problems)
+    quarantined = assessment.extra.get("quarantine")
+    if isinstance(quarantined, dict) and quarantined and not assessment.load_problems:
+        problems.append(Problem("Quarantine", "", "quarantine",
+                                f"{len(quarantined)} value(s) set aside when the file was read "
+                                "earlier are kept in its 'quarantine' table; re-enter what is "
+                                "needed, then remove that table."))
+    problems += list(PROFILE.validate(assessment.profile))
     problems += [Problem("Risk method", "", "risk_method", p)
                  for p in scoring.validate_method(assessment.risk_method)]
     _, approval = scoring.plan_approval_from_text(*scoring.plan_approval(assessment.risk_method))

@@ -226,12 +226,16 @@ class Register:
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
 def clean_text(value: str) -> str:
-    """Normalise line ends and drop control characters that no form or sheet can hold."""
+    """Normalise line ends and drop control characters that no form or sheet can hold.
+
+    Lone surrogates (which UTF-8 cannot encode, so the file could not be saved) become U+FFFD.
+    """
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL_RE.sub("", value)
+    return _SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", value))
 
 
 def is_blank(value: Any) -> bool:

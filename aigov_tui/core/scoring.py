@@ -18,6 +18,8 @@ import copy
 from typing import Any
 
 SIZES = (3, 4, 5)
+MAX_LABEL = 80
+"""Longest likelihood, impact or level label."""
 COLOURS = ("green", "yellow", "orange", "red", "purple", "blue", "grey")
 
 DEFAULT_METHOD: dict[str, Any] = {
@@ -217,6 +219,9 @@ def validate_method(method: dict[str, Any]) -> list[str]:
         for i, label in enumerate(labels, start=1):
             if not str(label).strip():
                 problems.append(f"{axis} label {i} is empty.")
+            elif len(str(label)) > MAX_LABEL:
+                problems.append(f"{axis} label {i} is {len(str(label))} characters long; the "
+                                f"limit is {MAX_LABEL}.")
         if len({str(x).strip().casefold() for x in labels}) != len(labels):
             problems.append(f"{axis} labels must all be different.")
     bands = method.get("bands") or []
@@ -229,6 +234,10 @@ def validate_method(method: dict[str, Any]) -> list[str]:
         name = str(b.get("level") or "").strip()
         if not name:
             problems.append(f"Band {i} has no level name.")
+        elif len(name) > MAX_LABEL:
+            problems.append(f"Band {i}'s level name is {len(name)} characters long; the limit "
+                            f"is {MAX_LABEL}.")
+            name = name[:MAX_LABEL]
         elif name.casefold() in names:
             problems.append(f"Level '{name}' is used by two bands.")
         names.add(name.casefold())
@@ -266,7 +275,11 @@ def method_from_text(likelihood: str, impact: str, bands: str, threshold: str,
     """Build a method from the editor's text fields. Returns (method, {field: message})."""
     import re
 
+    from .schema import clean_text
+
     errors: dict[str, str] = {}
+    likelihood, impact, bands, threshold = (clean_text(t) for t in (likelihood, impact, bands,
+                                                                    threshold))
     lik = [p.strip() for p in likelihood.split(",") if p.strip()]
     imp = [p.strip() for p in impact.split(",") if p.strip()]
     parsed = []

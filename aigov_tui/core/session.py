@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import safefile
 from .index import ProblemIndex
 from .model import Assessment
 from .settings import remember
@@ -58,6 +60,15 @@ class Session:
         if store.lock_holder:
             s.notices.append(f"Opened read-only: {store.path.name} is open in another aigov "
                              f"({store.lock_holder}). Close it there to edit here.")
+        if store.read_only_reason:
+            s.notices.append(f"Opened read-only: {store.read_only_reason}")
+        if store.load_problems:
+            n = len(store.load_problems)
+            first = store.load_problems[0]
+            s.notices.append(
+                f"{n} problem{'s' if n != 1 else ''} found while reading {store.path.name}, e.g. "
+                f"{str(first).rstrip('.')}. Values that could not be used are kept in the file's 'quarantine' "
+                "table, never deleted. Press F8 to list every problem.")
         if store.recovered_stale_lock:
             s.notices.append(f"Took over a lock left by an aigov that is no longer running "
                              f"({store.recovered_stale_lock}).")
@@ -83,6 +94,9 @@ def check_new_path(text: str, organisation: str) -> tuple[Path | None, str]:
     if not text:
         stem = re.sub(r"[^A-Za-z0-9]+", "-", organisation).strip("-").lower() or "assessment"
         text = f"{stem}{SUFFIX}"
+    bad = safefile.bad_name(text)
+    if bad:
+        return None, f"The file name {text!r} {bad}; choose another name."
     path = Path(text).expanduser()
     if not path.name.endswith(SUFFIX):
         path = path.with_name(path.name + SUFFIX)
@@ -90,7 +104,7 @@ def check_new_path(text: str, organisation: str) -> tuple[Path | None, str]:
         return None, f"{path} is a folder; give a file name."
     if not path.parent.exists():
         return None, f"The folder {path.parent} does not exist."
-    if path.exists():
+    if os.path.lexists(path):
         return None, f"{path} already exists; open it instead, or choose another name."
     return path, ""
 
@@ -104,6 +118,10 @@ def check_existing_path(text: str) -> tuple[Path | None, str]:
         return None, f"{path} does not exist."
     if path.is_dir():
         return None, f"{path} is a folder, not an assessment file."
+    try:
+        Store.check_openable(path)
+    except StoreError as exc:
+        return None, str(exc)
     return path, ""
 
 

@@ -13,10 +13,12 @@ each time, never typed twice:
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+from . import safefile
 
 from .model import Assessment, Context, RecordError, check_context, memo, natural_key, record_problems, touch
 from .registers import CLAUSES, CUSTOM_CONTROLS, EVIDENCE, RISKS, SOA
@@ -449,31 +451,33 @@ def update_clause(assessment: Assessment, catalogs: Any, cid: str, values: dict[
 
 
 # --- evidence ------------------------------------------------------------------------------------
-HASH_LIMIT = 2 * 1024 ** 3
+HASH_LIMIT = safefile.HASH_MAX_BYTES
+EXPORT_HASH_BUDGET = 60.0
+"""Seconds all evidence re-hashing of one export or check may take together."""
 
 
 def is_url(location: str) -> bool:
     return location.strip().lower().startswith(("http://", "https://", "sharepoint:", "file://"))
 
 
-def hash_file(location: str, base: Path | None = None) -> tuple[str, int]:
-    """SHA-256 and size of a local evidence file. Raises OSError naming the problem."""
+def _evidence_path(location: str, base: Path | None) -> Path:
     path = Path(location).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder, not a file")
-    size = path.stat().st_size
-    if size > HASH_LIMIT:
-        raise OSError(f"{path} is larger than {HASH_LIMIT // 1024 ** 3} GiB; record a hash by hand")
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest(), size
+    return path
 
 
-def record_hash(assessment: Assessment, evidence_id: str, base: Path | None = None) -> str:
+def hash_file(location: str, base: Path | None = None, *,
+              cancelled: Callable[[], bool] | None = None,
+              budget: float | None = safefile.HASH_TIME_BUDGET) -> tuple[str, int]:
+    """SHA-256 and size of a local evidence file: regular files only, size-capped, bounded in
+    time and cancellable. Raises OSError naming the problem."""
+    return safefile.hash_file(_evidence_path(location, base), max_bytes=HASH_LIMIT,
+                              budget=budget, cancelled=cancelled)
+
+
+def record_hash(assessment: Assessment, evidence_id: str, base: Path | None = None, *,
+                cancelled: Callable[[], bool] | None = None) -> str:
     """Hash a local evidence file into its record. Returns '' or a message saying why not."""
     ev = assessment.find(EVIDENCE, evidence_id)
     if ev is None:
@@ -484,17 +488,26 @@ def record_hash(assessment: Assessment, evidence_id: str, base: Path | None = No
         touch(assessment, EVIDENCE.name, evidence_id)
         return ""
     try:
-        ev["sha256"], ev["size"] = hash_file(location, base)
+        digest, size = hash_file(location, base, cancelled=cancelled)
     except OSError as exc:
-        return f"{evidence_id}: {exc.strerror or exc}" if getattr(exc, "strerror", None) else f"{evidence_id}: {exc}"
+        return f"{evidence_id}: {safefile.describe_os_error(exc)}"
+    ev["sha256"], ev["size"] = digest, size
     touch(assessment, EVIDENCE.name, evidence_id)
     return ""
 
 
 def evidence_flags(assessment: Assessment, today: _dt.date, base: Path | None = None,
-                   check_files: bool = True) -> dict[str, list[str]]:
-    """Evidence ID -> what is wrong: expired, file missing, file changed since it was hashed."""
+                   check_files: bool = True, *, cancelled: Callable[[], bool] | None = None,
+                   budget: float = EXPORT_HASH_BUDGET,
+                   clock: Callable[[], float] = time.monotonic) -> dict[str, list[str]]:
+    """Evidence ID -> what is wrong: expired, file missing, file changed since it was hashed.
+
+    Re-hashing is bounded: each file by the size cap and the per-file budget, all files
+    together by ``budget`` seconds; files left over are flagged "not checked" rather than
+    waited for, and special files (FIFOs, devices) are flagged without being read.
+    """
     flags: dict[str, list[str]] = {}
+    deadline = clock() + budget
     for ev in assessment.records(EVIDENCE):
         eid, out = str(ev.get("id")), []
         until = ev.get("valid_until")
@@ -505,19 +518,31 @@ def evidence_flags(assessment: Assessment, today: _dt.date, base: Path | None = 
             pass
         location = str(ev.get("location") or "")
         if check_files and location and not is_url(location):
-            path = Path(location).expanduser()
-            if not path.is_absolute() and base is not None:
-                path = base / path
-            if not path.exists():
+            path = _evidence_path(location, base)
+            try:
+                safefile.check_regular(path)
+            except FileNotFoundError:
                 out.append("file missing")
-            elif ev.get("sha256"):
-                try:
-                    digest, _ = hash_file(str(path))
-                except OSError:
-                    out.append("file unreadable")
-                else:
-                    if digest != ev["sha256"]:
-                        out.append("file changed since it was recorded")
+            except safefile.NotRegularFile:
+                out.append("not a regular file")
+            except OSError:
+                out.append("file unreadable")
+            else:
+                if ev.get("sha256"):
+                    left = deadline - clock()
+                    if left <= 0 or (cancelled is not None and cancelled()):
+                        out.append("not checked (time limit)")
+                    else:
+                        try:
+                            digest, _ = hash_file(str(path), cancelled=cancelled,
+                                                  budget=min(left, safefile.HASH_TIME_BUDGET))
+                        except safefile.HashAborted:
+                            out.append("not checked (too large or too slow)")
+                        except OSError:
+                            out.append("file unreadable")
+                        else:
+                            if digest != ev["sha256"]:
+                                out.append("file changed since it was recorded")
         if out:
             flags[eid] = out
     return flags

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from ..core import soa
 from ..core.jumps import gap_entries
@@ -230,7 +231,11 @@ class ControlsScreen(StepScreen):
         if session is None:
             return
         base = Path(session.path).parent
-        flags = soa.evidence_flags(session.assessment, self.aigov.today(), base)
+        worker = get_current_worker()
+        flags = soa.evidence_flags(session.assessment, self.aigov.today(), base,
+                                   cancelled=lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            return
         self.app.call_from_thread(self._show_flags, flags, quiet)
 
     def _show_flags(self, flags: dict[str, list[str]], quiet: bool) -> None:
@@ -246,7 +251,11 @@ class ControlsScreen(StepScreen):
         session = self.aigov.session
         if session is None:
             return
-        message = soa.record_hash(session.assessment, evidence_id, Path(session.path).parent)
+        worker = get_current_worker()
+        message = soa.record_hash(session.assessment, evidence_id, Path(session.path).parent,
+                                  cancelled=lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            return
         self.app.call_from_thread(self._hashed, evidence_id, message)
 
     def _hashed(self, evidence_id: str, message: str) -> None:
