@@ -1,27 +1,33 @@
 """Command line: ``aigov [FILE]``, ``aigov demo``, ``aigov export``, ``aigov validate``.
 
 The CLI calls the same core functions as the TUI. Bad arguments or files give one clear line
-on stderr and a non-zero exit, never a traceback.
+on stderr and a non-zero exit, never a traceback. Exit codes: 0 fine, 1 problems found
+(``validate``; ``export`` of a file whose damaged values were set aside), 2 bad input
+(arguments, missing or refused files), 3 internal error (a report is written, mode 0600).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import os
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from . import __version__
+from .core import crash
 from .core.catalogs import CatalogError, Catalogs, load_catalogs
-from .core.demo import build_demo
+from .core.demo import write_demo
 from .core.export import ONLY_CHOICES, ExportError, export_workbook
 from .core.model import validate_assessment
+from .core.open_items import open_items
 from .core.paths import default_export_dir
 from .core.store import SUFFIX, Store, StoreError, load_read_only
 
 COMMANDS = ("demo", "export", "import", "validate")
-EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR, EXIT_INTERNAL = (
+    crash.EXIT_OK, crash.EXIT_PROBLEMS, crash.EXIT_BAD_INPUT, crash.EXIT_INTERNAL)
 
 
 class CliError(Exception):
@@ -101,8 +107,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return run_tui(path, args.catalogs)
     if path.exists() and not args.force:
         raise CliError(f"{path} already exists; add --force to overwrite it.")
-    Store.create(path, build_demo(), overwrite=args.force).close()
-    print(f"Wrote demo assessment {path}")
+    write_demo(path, catalogs=_catalogs(args.catalogs), overwrite=args.force)
+    print(f"Wrote demo assessment {path} (its evidence files are in {path.parent / 'demo-evidence'})")
     if args.open:
         return run_tui(path, args.catalogs)
     return EXIT_OK
@@ -115,6 +121,12 @@ def cmd_export(args: argparse.Namespace, catalogs: Catalogs | None = None) -> in
     path = export_workbook(assessment, out, catalogs=catalogs, only=args.only,
                            evidence_base=Path(args.file).expanduser().parent)
     print(path)
+    for p in assessment.load_problems:
+        print(f"aigov: warning: {p}", file=sys.stderr)
+    if assessment.load_problems:
+        print(f"aigov: {args.file} has damaged values (listed above); they were left out of the "
+              "workbook. Run 'aigov validate' for every problem.", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 
@@ -165,23 +177,35 @@ def cmd_import(args: argparse.Namespace, catalogs: Catalogs | None = None) -> in
     return EXIT_OK
 
 
-def cmd_validate(args: argparse.Namespace, catalogs: Catalogs | None = None) -> int:
+def cmd_validate(args: argparse.Namespace, catalogs: Catalogs | None = None,
+                 today: _dt.date | None = None) -> int:
     assessment = load_read_only(args.file)
     problems = validate_assessment(assessment, catalogs)
-    if not problems:
+    items = open_items(assessment, catalogs, today or _dt.date.today(),
+                       evidence_base=Path(args.file).expanduser().parent)
+    if not problems and not items:
         print(f"{args.file}: no problems found.")
         return EXIT_OK
-    print(f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:")
-    for p in problems:
-        print(f"  - {p}")
+    if problems:
+        print(f"{args.file}: {len(problems)} problem{'s' if len(problems) != 1 else ''}:")
+        for p in problems:
+            print(f"  - {p}")
+    else:
+        print(f"{args.file}: no problems in the records.")
+    if items:
+        print(f"{len(items)} open item{'s' if len(items) != 1 else ''} needing attention:")
+        for item in items:
+            print(f"  - {item}")
     return EXIT_PROBLEMS
 
 
 def run_tui(path: Path | None, catalogs_dir: str | None) -> int:
     cats = _catalogs(catalogs_dir)
-    if path is not None and not Path(path).expanduser().exists():
+    if path is not None and not os.path.lexists(Path(path).expanduser()):
         raise CliError(f"{path} does not exist. Create it from the home screen (run 'aigov') "
                        f"or write a demo with 'aigov demo {path}'.")
+    if path is not None:
+        Store.check_openable(Path(path).expanduser())  # a FIFO or device: refused before the TUI
     from .app import make_app  # textual is imported only when the TUI runs
 
     app = make_app(path=path, catalogs=cats)
@@ -189,8 +213,33 @@ def run_tui(path: Path | None, catalogs_dir: str | None) -> int:
     return app.return_code or EXIT_OK
 
 
+def _command_first(argv: list[str]) -> list[str]:
+    """``aigov --catalogs DIR validate FILE`` works like ``aigov validate --catalogs DIR FILE``:
+    the options shared by every command may come before the command."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in COMMANDS:
+            return [arg, *argv[:i], *argv[i + 1:]]
+        if arg == "--catalogs":
+            i += 2
+        elif arg.startswith("--catalogs="):
+            i += 1
+        else:
+            break
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # a message never fails on an odd character
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+    argv = _command_first(argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
     parser = _parser(command)
     try:
@@ -212,3 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line and a private report, never a traceback
+        report = crash.write_report(exc, f"aigov {' '.join(argv[:1])}".strip())
+        print(crash.one_line(exc, report), file=sys.stderr)
+        return EXIT_INTERNAL

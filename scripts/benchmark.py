@@ -43,10 +43,82 @@ def timed(fn: Callable[[], object], runs: int = 5) -> float:
     return statistics.median(samples) * 1000
 
 
+def scaled(scales: list[float]) -> None:
+    """Figures at a real client's size, each beside a floor measured in the same run."""
+    import json
+    import tracemalloc
+
+    import openpyxl
+
+    from aigov_tui.core.index import ProblemIndex
+    from aigov_tui.core.model import update_record
+    from aigov_tui.core.steps import all_statuses
+    from aigov_tui.core.store import to_document
+    from aigov_tui.core.synthetic import build_scaled
+
+    cats = load_catalogs()
+    for scale in scales:
+        a = build_scaled(scale, cats)
+        counts = {k: len(v) for k, v in a.registers.items() if v}
+        print(f"\n== {scale}× : {counts}")
+        tracemalloc.start()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "big.aigov.json"
+            store = Store.create(path, a)
+            print(f"file size                         {path.stat().st_size / 1e6:8.1f} MB")
+            index = ProblemIndex(a, cats)
+            t = time.perf_counter(); all_statuses(a, cats, index=index)
+            print(f"first full check (worker)         {(time.perf_counter() - t) * 1000:8.1f} ms")
+            risk = a.records(RISKS)[len(a.records(RISKS)) // 2]
+
+            def edit() -> None:
+                update_record(a, RISKS, risk["id"], {**risk, "title": risk["title"] + "!"}, cats)
+            edit()
+            t = time.perf_counter(); all_statuses(a, cats, index=index)
+            status = (time.perf_counter() - t) * 1000
+            print(f"step statuses after one edit      {status:8.1f} ms")
+            store.snapshot(a)
+            edit()
+            t = time.perf_counter(); seq, snap = store.snapshot(a)
+            ui = (time.perf_counter() - t) * 1000
+            t = time.perf_counter(); store.write_snapshot(seq, snap)
+            write = (time.perf_counter() - t) * 1000
+            doc = to_document(a)
+            floor = timed(lambda: json.dump(doc, open(Path(tmp) / "floor.json", "w")), runs=3)
+            print(f"save of one edit: UI thread       {ui:8.1f} ms   (target < 16 ms)")
+            print(f"save of one edit: total           {ui + write:8.1f} ms   floor json.dump {floor:8.1f} ms"
+                  f"   ratio {(ui + write) / floor:5.2f} (target ≤ 2)")
+            out = Path(tmp) / "exports"
+            t = time.perf_counter(); export_workbook(a, out)
+            export = (time.perf_counter() - t) * 1000
+
+            def bare() -> None:  # the registers' raw values, one sheet each, plain openpyxl
+                wb = openpyxl.Workbook()
+                for name, records in a.registers.items():
+                    ws = wb.create_sheet(name[:31])
+                    for r in records:
+                        ws.append([v if isinstance(v, (int, float, str)) or v is None else str(v)
+                                   for v in r.values()])
+                wb.save(Path(tmp) / "bare.xlsx")
+            floor_x = timed(bare, runs=1)
+            print(f"full export                       {export:8.1f} ms   floor bare openpyxl {floor_x:8.1f} ms"
+                  f"   ratio {export / floor_x:5.2f} (target ≤ 1.5)")
+            store.close()
+        peak = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+        print(f"peak traced memory                {peak:8.1f} MB   (target < 250 MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--systems", type=int, default=1000)
-    n = parser.parse_args().systems
+    parser.add_argument("--scale", type=float, nargs="*",
+                        help="figures at these multiples of a real client's size (e.g. 0.1 1 2)")
+    args = parser.parse_args()
+    if args.scale:
+        scaled(args.scale)
+        return
+    n = args.systems
 
     print(f"catalog load (bundled):           {timed(load_catalogs):8.1f} ms")
 

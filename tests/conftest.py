@@ -10,7 +10,7 @@ from textual.widgets import Input, TextArea
 
 from aigov_tui.app import AigovApp, make_app
 from aigov_tui.core.catalogs import Catalogs, load_catalogs
-from aigov_tui.core.demo import build_demo
+from aigov_tui.core.demo import build_scope_demo
 from aigov_tui.core.store import Store
 
 TODAY = dt.date(2026, 11, 30)
@@ -61,7 +61,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def demo_file(workdir: Path) -> Path:
     path = Path("demo.aigov.json")
-    Store.create(path, build_demo(TODAY)).close()
+    Store.create(path, build_scope_demo(TODAY)).close()
     return path
 
 
@@ -72,7 +72,7 @@ def build_risk_demo():
     from aigov_tui.core.suggest import suggest_assets, suggest_risks
 
     cats = catalogs()
-    a = build_demo(TODAY)
+    a = build_scope_demo(TODAY)
     for sid in ("SYS-001", "SYS-002"):
         for s in suggest_assets(a, sid):
             add_record(a, ASSETS, s, cats)

@@ -66,3 +66,13 @@ def test_search_matches_ids_titles_and_guidance() -> None:
     assert weights and all("model" in t and "weights" in t for t in texts)
     assert len(weights) < len(view.entries)
     assert search(view, "no such words anywhere") == []
+
+
+def test_a_threat_in_an_extra_category_says_which_of_the_five_it_rolls_up_to() -> None:
+    cats = catalogs()
+    shown = dict(details(cats, "threats", "ASI02"))
+    assert shown["Category"] == "excessive_agency"
+    assert shown["Rolls up to"].startswith("inference security")
+    assert "Rolls up to" not in dict(details(cats, "threats", "AML.T0011.000"))  # supply_chain
+    # and an agentic threat links to the 27001 controls that answer it
+    assert {link.entry_id for link in related(cats, "threats", "ASI04")} >= {"A.5.21", "A.8.19"}

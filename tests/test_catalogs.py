@@ -200,6 +200,23 @@ OWASP_LLM_2025 = {
     "LLM07": "System Prompt Leakage", "LLM08": "Vector and Embedding Weaknesses",
     "LLM09": "Misinformation", "LLM10": "Unbounded Consumption",
 }
+OWASP_AGENTIC_2026 = {
+    # OWASP Top 10 for Agentic Applications for 2026 (published 9 December 2025); ASI06 is
+    # published as "Memory & Context Poisoning", spelt out with "and" here
+    "ASI01": "Agent Goal Hijack", "ASI02": "Tool Misuse and Exploitation",
+    "ASI03": "Identity and Privilege Abuse", "ASI04": "Agentic Supply Chain Vulnerabilities",
+    "ASI05": "Unexpected Code Execution (RCE)", "ASI06": "Memory and Context Poisoning",
+    "ASI07": "Insecure Inter-Agent Communication", "ASI08": "Cascading Failures",
+    "ASI09": "Human-Agent Trust Exploitation", "ASI10": "Rogue Agents",
+}
+# Sub-techniques the catalogue ships whose names the §7.1 table of the shared reference does
+# not list, copied from mitre-atlas/atlas-data v5.6.0 dist/ATLAS.yaml (ID -> name, parent).
+ATLAS_SUBTECHNIQUES_V560 = {
+    "AML.T0011.000": "Unsafe AI Artifacts", "AML.T0011.001": "Malicious Package",
+    "AML.T0018.002": "Embed Malware", "AML.T0052.000": "Spearphishing via Social Engineering LLM",
+    "AML.T0052.001": "Deepfake-Assisted Phishing", "AML.T0080.000": "Memory",
+    "AML.T0080.001": "Thread", "AML.T0112.000": "Local AI Agent", "AML.T0112.001": "AI Artifacts",
+}
 ATLAS_TACTICS = {
     "AML.TA0002": "Reconnaissance", "AML.TA0003": "Resource Development",
     "AML.TA0004": "Initial Access", "AML.TA0000": "AI Model Access", "AML.TA0005": "Execution",
@@ -407,10 +424,46 @@ def test_genuinely_new_ai_controls_are_marked_none(cats):
     assert 0 < len(none) < len(cats.iso42001)
 
 
+REVIEWER_SUPPORTS_PAIRS = [
+    ("A.6.2.5", "A.8.29"), ("A.6.2.5", "A.8.19"), ("A.10.2", "4.3"), ("A.10.2", "A.8.30"),
+    ("A.10.3", "A.5.23"), ("A.10.3", "A.8.30"), ("A.6.1.3", "A.8.28"), ("A.8.4", "7.4"),
+    ("A.6.1.2", "A.8.25"), ("A.4.2", "7.1"), ("A.9.4", "A.8.16"),
+]
+
+
+@pytest.mark.parametrize("control, target", REVIEWER_SUPPORTS_PAIRS)
+def test_the_supports_pairs_a_reviewer_named_are_mapped_with_a_rationale(cats, control, target):
+    mapping = next(m for m in cats.mappings if m["control"] == control)
+    pair = [t for t in mapping.get("maps_to") or [] if t["id"] == target]
+    assert len(pair) == 1, (control, target)
+    assert pair[0]["relationship"] == "supports"
+    assert len(pair[0]["rationale"]) > 60  # a reason in our words, not a placeholder
+    assert cats.known_27001(target)
+
+
+def test_a_7_4_says_what_27001_lacks_not_that_it_ignores_accuracy(cats):
+    a74 = next(m for m in cats.mappings if m["control"] == "A.7.4")
+    text = a74["none"]
+    assert "accuracy and completeness" in text and "27000" in text
+    for word in ("representative", "bias", "fit for training"):
+        assert word in text, word
+
+
+def test_the_mapping_records_why_transitive_crosswalk_pairs_were_left_out(raw):
+    notes = {n["id"]: n for n in raw["mapping_42001_27001.yaml"]["notes"]}
+    text = notes["transitive_pairs"]["text"]
+    assert "left out" in text and "third framework" in text
+    # the reviewer's pairs are listed as added, each a pair that is mapped
+    added = notes["reviewer_pairs"]["text"]
+    for control, _ in REVIEWER_SUPPORTS_PAIRS:
+        assert control in added, control
+
+
 # -- threats -------------------------------------------------------------------------------------------
 def test_owasp_top_tens_are_complete_with_their_published_names(cats):
     for listing, framework in ((OWASP_ML_2023, "OWASP ML Top 10 2023"),
-                               (OWASP_LLM_2025, "OWASP LLM Top 10 2025")):
+                               (OWASP_LLM_2025, "OWASP LLM Top 10 2025"),
+                               (OWASP_AGENTIC_2026, "OWASP Agentic Top 10 2026")):
         for tid, title in listing.items():
             assert tid in cats.threats, tid
             assert cats.threats[tid]["title"] == title, tid
@@ -420,7 +473,7 @@ def test_owasp_top_tens_are_complete_with_their_published_names(cats):
 def test_atlas_techniques_and_tactics_are_well_formed(cats, raw):
     threats = raw["ai_threats.yaml"]["threats"]
     assert duplicates(ids(threats)) == []
-    owasp = set(OWASP_ML_2023) | set(OWASP_LLM_2025)
+    owasp = set(OWASP_ML_2023) | set(OWASP_LLM_2025) | set(OWASP_AGENTIC_2026)
     atlas = [t for t in threats if t["id"] not in owasp]
     assert len(atlas) >= 10
     for t in atlas:
@@ -456,6 +509,11 @@ def test_atlas_techniques_match_the_reference_taxonomy(cats):
                 names[f"{tid}.{sub}"] = sub_name.strip()
                 first_tactic[f"{tid}.{sub}"] = tactic_ids[cells[0]]
     assert len(names) > 100  # the table was found and read
+    for tid, name in ATLAS_SUBTECHNIQUES_V560.items():
+        parent = tid.rsplit(".", 1)[0]
+        assert parent in names, tid  # the parent technique is in the reference table
+        names.setdefault(tid, name)
+        first_tactic.setdefault(tid, first_tactic[parent])
     for tid, t in cats.threats.items():
         if not tid.startswith("AML."):
             continue
@@ -480,6 +538,102 @@ def test_threat_fields_use_the_shared_vocabularies(cats):
     used = {t["category"] for t in cats.threats.values()}
     assert set(cats.categories) <= used
     assert set(CATEGORIES) <= used
+
+
+BRIEF_CATEGORIES = ("training_data_security", "model_protection", "adversarial_robustness",
+                    "inference_security", "supply_chain")
+
+
+def test_every_threat_rolls_up_to_one_of_the_briefs_five_and_names_a_27001_control(cats):
+    assert tuple(CATEGORIES) == BRIEF_CATEGORIES
+    for tid, t in cats.threats.items():
+        assert cats.root_category(t["category"]) in BRIEF_CATEGORIES, tid
+        assert t.get("controls_27001"), tid
+    # the three extra categories each name a parent among the five, with a reason
+    assert set(cats.categories) == {"excessive_agency", "output_integrity", "unbounded_consumption"}
+    for key, cat in cats.categories.items():
+        assert cat["parent"] in BRIEF_CATEGORIES, key
+        assert len(cat.get("parent_rationale", "")) > 40, key
+    # output integrity in transit (OWASP ML09) belongs to inference security
+    assert cats.threats["ML09"]["category"] == "inference_security"
+    rolled = Counter(cats.root_category(t["category"]) for t in cats.threats.values())
+    assert set(rolled) == set(BRIEF_CATEGORIES)
+
+
+def test_monitoring_is_linked_where_it_is_the_answer_not_by_default(cats):
+    with_monitoring = [tid for tid, t in cats.threats.items() if "A.8.16" in t["controls_27001"]]
+    assert 0 < len(with_monitoring) <= len(cats.threats) // 4
+    # query-pattern, drift and consumption threats keep it: monitoring is how they are caught
+    assert {"ML03", "ML04", "ML05", "ML08", "LLM10", "AML.T0024.002", "AML.T0029",
+            "AML.T0034"} <= set(with_monitoring)
+    # input attacks and poisoning are answered by design, testing and data controls instead
+    assert not {"ML01", "ML02", "LLM01", "AML.T0020", "AML.T0051.000", "AML.T0043"} & set(with_monitoring)
+
+
+def test_every_source_edition_has_a_version_date_and_status(cats, raw):
+    data = raw["ai_threats.yaml"]
+    editions = {e["framework"]: e for e in data["editions"]}
+    for tid, t in cats.threats.items():
+        assert t["framework"] in editions, tid
+    for e in editions.values():
+        assert e["version"] and re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", str(e["date"])), e["id"]
+    assert editions["OWASP ML Top 10 2023"]["status"] == "draft"
+    assert editions["MITRE ATLAS"]["version"] == "5.6.0"
+    assert editions["OWASP Agentic Top 10 2026"]["date"] == "2025-12-09"
+    # the header's source lines say the same versions and dates
+    sources = " ".join(data["catalog"]["sources"])
+    for fragment in ("still a draft", "v5.6.0", "30 April 2026", "9 December 2025",
+                     "November 2024", "24 March 2025"):
+        assert fragment in sources, fragment
+    # every shipped edition has threats; the superseded one is only crosswalked from
+    shipped = {t["framework"] for t in cats.threats.values()}
+    for framework, e in editions.items():
+        assert (framework in shipped) == (e["status"] != "superseded"), framework
+
+
+def test_crosswalks_cover_every_renumbered_and_overlapping_entry(cats):
+    old = cats.crosswalks["owasp_llm_2023_to_2025"]
+    assert [p["from"] for p in old["pairs"]] == [f"LLM{i:02d}" for i in range(1, 11)]
+    # every 2025 entry is reached except the two the 2025 edition added
+    assert set(OWASP_LLM_2025) - {t for p in old["pairs"] for t in p["to"]} == {"LLM07", "LLM08"}
+    agentic = cats.crosswalks["owasp_agentic_2026_to_llm_2025"]
+    assert [p["from"] for p in agentic["pairs"]] == list(OWASP_AGENTIC_2026)
+    for p in agentic["pairs"]:
+        assert all(t in OWASP_LLM_2025 for t in p["to"]), p
+        assert p["note"].strip(), p
+        # each agentic threat names the LLM entries it overlaps in its own references
+        refs = " ".join(cats.threats[p["from"]].get("references") or [])
+        for llm in p["to"]:
+            assert llm in refs, (p["from"], llm)
+    assert any(not p["to"] for p in agentic["pairs"])  # ASI07 has no LLM counterpart
+
+
+AGENT_TECHNIQUES = {"AML.T0053", "AML.T0080", "AML.T0081", "AML.T0083", "AML.T0086",
+                    "AML.T0101", "AML.T0104", "AML.T0105", "AML.T0109", "AML.T0110", "AML.T0061"}
+MODEL_FILE_TECHNIQUES = {"AML.T0011.000", "AML.T0018.002", "AML.T0112.001"}
+MODEL_HUB_TECHNIQUES = {"AML.T0058", "AML.T0079", "AML.T0111"}
+DEEPFAKE_TECHNIQUES = {"AML.T0088", "AML.T0052.001", "AML.T0073"}
+
+
+def test_agentic_model_file_model_hub_and_deepfake_threats_are_named(cats):
+    for group in (AGENT_TECHNIQUES, MODEL_FILE_TECHNIQUES, MODEL_HUB_TECHNIQUES,
+                  DEEPFAKE_TECHNIQUES, set(OWASP_AGENTIC_2026)):
+        missing = group - set(cats.threats)
+        assert not missing, missing
+    for tid in AGENT_TECHNIQUES | set(OWASP_AGENTIC_2026):
+        assert "agent_tool" in cats.threats[tid]["asset_types"], tid
+    # unsafe model files: malware protection and control over what is installed and loaded
+    for tid in MODEL_FILE_TECHNIQUES:
+        assert {"A.8.7"} <= set(cats.threats[tid]["controls_27001"]), tid
+        assert "model" in cats.threats[tid]["asset_types"], tid
+    assert "pickle" in cats.threats["AML.T0011.000"]["description"]
+    # model hubs: supplier and ICT supply-chain controls, and what may be installed
+    for tid in MODEL_HUB_TECHNIQUES:
+        assert {"A.5.21", "A.8.19"} & set(cats.threats[tid]["controls_27001"]), tid
+        assert cats.threats[tid]["category"] == "supply_chain", tid
+    assert "typosquat" in cats.threats["AML.T0079"]["description"]
+    for tid in DEEPFAKE_TECHNIQUES:
+        assert "A.6.3" in cats.threats[tid]["controls_27001"], tid  # people are trained to check
 
 
 # -- cross-references ----------------------------------------------------------------------------------
@@ -716,6 +870,31 @@ def test_user_catalog_cannot_replace_a_bundled_control_set(tmp_path):
     (header("acme_threats", "threats") + (
         "threats:\n  - id: T-1\n    title: t\n    framework: f\n    description: d\n"
         "    category: weather\n    asset_types: [model]\n    impact: [C]\n"), "'weather'"),
+    (header("acme_cat", "threats") + (
+        "categories:\n  - id: weather\n    title: Weather\n"
+        "threats:\n  - id: T-1\n    title: t\n    framework: f\n    description: d\n"
+        "    category: weather\n    asset_types: [model]\n    impact: [C]\n"),
+     "categories[0] (weather): 'parent' is missing"),
+    (header("acme_ed", "threats") + (
+        "editions:\n  - id: e1\n    framework: Acme list 1\n    name: Acme\n    version: '1'\n"
+        "    date: '2026'\n    status: published\n"
+        "threats:\n  - id: T-1\n    title: t\n    framework: Acme list 2\n    description: d\n"
+        "    category: supply_chain\n    asset_types: [model]\n    impact: [C]\n"),
+     "threats[0] (T-1): framework 'Acme list 2' is not one of the editions"),
+    (header("acme_xw", "threats") + (
+        "editions:\n  - id: e1\n    framework: Acme list 1\n    name: Acme\n    version: '1'\n"
+        "    date: 2026-13\n    status: published\n"
+        "threats:\n  - id: T-1\n    title: t\n    framework: Acme list 1\n    description: d\n"
+        "    category: supply_chain\n    asset_types: [model]\n    impact: [C]\n"),
+     "editions[0] (e1)"),
+    (header("acme_xw2", "threats") + (
+        "editions:\n  - id: e1\n    framework: Acme list 1\n    name: Acme\n    version: '1'\n"
+        "    date: '2026'\n    status: published\n"
+        "threats:\n  - id: T-1\n    title: t\n    framework: Acme list 1\n    description: d\n"
+        "    category: supply_chain\n    asset_types: [model]\n    impact: [C]\n"
+        "crosswalks:\n  - id: x1\n    title: x\n    from: e1\n    to: e1\n"
+        "    pairs:\n      - {from: T-1, to: [T-9], note: n}\n"),
+     "crosswalks[0] (x1) pairs[0]: 'to' names 'T-9'"),
     (header("acme_map", "mapping") + "mappings:\n  - control: A.5.5\n    none: ''\n", "'none'"),
     (header("acme_docs42", "documents") + (
         "documents:\n  - id: ACME-42\n    title: t\n    ai_changes: [x]\n"

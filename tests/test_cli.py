@@ -82,9 +82,45 @@ def test_demo_into_a_folder_or_missing_folder_is_a_clear_error(tmp_path: Path, c
 
 
 # -- validate -------------------------------------------------------------------------------------
-def test_validate_demo_has_no_problems(demo: Path, capsys):
-    assert main(["validate", str(demo)]) == 0
-    assert "no problems found" in capsys.readouterr().out
+DELIBERATE_PROBLEMS = [
+    "Risks R-020: Inherent likelihood is required.",
+    "Risks R-020: Inherent impact is required.",
+]
+DELIBERATE_OPEN_ITEMS = [
+    "Overdue action F-001: Minor nonconformity on A.5.23 was due on {d-9} (Action in progress; "
+    "owner Head of Procurement).",
+    "Evidence EV-008: Cloud provider ISO/IEC 27001 certificate: expires on {d+21} (in 21 days).",
+    "SoA gap 42001:A.6.2.8: 42001:A.6.2.8 is marked implemented but no evidence is linked.",
+    "SoA gap Undecided: 4 controls have no applicability decision yet: 42001:A.5.5, 42001:A.8.3, "
+    "42001:A.8.5, 42001:A.9.3.",
+]
+
+
+def test_validate_demo_lists_exactly_its_deliberate_open_items(demo: Path, capsys):
+    """The demo leaves open on purpose: one unrated risk, an overdue corrective action, an
+    expiring certificate, and SoA gaps (four undecided controls, one implemented without
+    evidence). Nothing else: every other record is complete."""
+    import datetime as dt
+
+    today = dt.date.today()
+    assert main(["validate", str(demo)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    listed = [line[4:] for line in out if line.startswith("  - ")]
+    expected = DELIBERATE_PROBLEMS + [
+        line.replace("{d-9}", (today - dt.timedelta(days=9)).isoformat())
+            .replace("{d+21}", (today + dt.timedelta(days=21)).isoformat())
+        for line in DELIBERATE_OPEN_ITEMS]
+    assert listed == expected
+    assert "2 problems" in out[0] and out[3].startswith("4 open items")
+
+
+def test_catalogs_option_before_the_command(demo: Path, tmp_path: Path, capsys):
+    folder = tmp_path / "my-catalogs"
+    folder.mkdir()
+    assert main(["--catalogs", str(folder), "validate", str(demo)]) == 1
+    assert main([f"--catalogs={folder}", "validate", str(demo)]) == 1
+    captured = capsys.readouterr()
+    assert "unrecognized arguments" not in captured.err and "2 problems" in captured.out
 
 
 def test_validate_reports_problems_and_exits_1(demo: Path, capsys):
@@ -94,7 +130,7 @@ def test_validate_reports_problems_and_exits_1(demo: Path, capsys):
     demo.write_text(json.dumps(doc))
     assert main(["validate", str(demo)]) == 1
     out = capsys.readouterr().out
-    assert "2 problems" in out
+    assert "4 problems" in out  # the two added here and the demo's unrated risk (two fields)
     assert "AI systems SYS-002: Business owner is required." in out
     assert "AI systems SYS-003: In ISMS scope: 'Perhaps' is not one of Yes, No, Partial." in out
 
@@ -120,7 +156,7 @@ def test_validate_corrupt_file_exits_2_without_traceback(tmp_path: Path, capsys,
 
 def test_validate_does_not_lock_or_change_the_file(demo: Path, capsys):
     before = demo.read_bytes()
-    assert main(["validate", str(demo)]) == 0
+    assert main(["validate", str(demo)]) == 1
     assert demo.read_bytes() == before
     assert not demo.with_name(demo.name + ".lock").exists()
 
@@ -205,8 +241,8 @@ def _run_module(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_python_m_aigov_tui_validate(demo: Path, tmp_path: Path):
     ok = _run_module("validate", str(demo), cwd=tmp_path)
-    assert ok.returncode == 0, ok.stderr
-    assert "no problems found" in ok.stdout
+    assert ok.returncode == 1, ok.stderr
+    assert "open items needing attention" in ok.stdout
 
     missing = _run_module("validate", str(tmp_path / "missing.aigov.json"), cwd=tmp_path)
     assert missing.returncode == 2
@@ -232,5 +268,5 @@ def test_broken_user_catalog_is_reported_and_bundled_ones_still_work(tmp_path, c
     err = capsys.readouterr().err
     assert "extra_training.yaml" in err and "modules[0] (TM-X1)" in err and "A.9.9" in err
     monkeypatch.setenv("AIGOV_CATALOGS", str(user))
-    assert main(["validate", "a.aigov.json"]) == 0
+    assert main(["validate", "a.aigov.json"]) == 1  # the demo's deliberate open items
     assert "extra_training.yaml" in capsys.readouterr().err

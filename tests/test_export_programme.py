@@ -172,7 +172,7 @@ def test_cover_lists_and_summarises_the_programme_sheets(wb):
              if row[0].value}
     for name in PROGRAMME:
         assert cover.get(name), name
-    assert cover["Documents"].startswith("19 in the register, 0 approved or published")
+    assert cover["Documents"].startswith("23 in the register, 0 approved or published")
     assert cover["Training"].startswith("0 of 3 records done, 2 overdue")
     assert cover["Internal audit"].startswith("1 audits, 1 findings: 1 open, 1 overdue")
 
@@ -261,7 +261,7 @@ def test_training_plan_names_audience_roles_and_the_evaluation(wb):
 def test_one_row_per_record(demo, wb, sheet, register):
     ids = [r[headers(wb[sheet])[0]] for r in table_rows(wb[sheet])]
     assert sorted(ids) == sorted(r["id"] for r in demo.records(register))
-    expected = {"Document Register": 19, "Training Plan": 10, "Training Records": 3,
+    expected = {"Document Register": 23, "Training Plan": 13, "Training Records": 3,
                 "Audit Programme": 1, "Audit Checklist": len(demo.records(CHECKLIST)),
                 "Findings & CAPA": 1}[sheet]
     assert len(ids) == expected
@@ -315,7 +315,10 @@ def test_done_and_closed_are_never_overdue(tmp_path):
     update_record(a, ASSIGNMENTS, "ASG-001", {**a.find(ASSIGNMENTS, "ASG-001"),
                                               "completed": "2026-11-20", "result": "Passed"}, cats)
     update_record(a, FINDINGS, "F-001", {**a.find(FINDINGS, "F-001"), "status": "Closed",
-                                         "closed_on": "2026-11-25"}, cats)
+                                         "closed_on": "2026-11-25", "correction": "Fixed.",
+                                         "root_cause": "No AI terms.", "corrective_action": "Template.",
+                                         "effectiveness_on": "2026-11-24",
+                                         "effectiveness_result": "Effective"}, cats)
     book = export(a, tmp_path)
     assert row_by_id(book["Training Records"], "ASG-001")["State"] == "Done"
     assert row_by_id(book["Findings & CAPA"], "F-001")["Overdue"] is None
@@ -375,7 +378,7 @@ def test_reference_columns_offer_the_ids_they_may_hold(demo, wb):
     _, people = drop_down(wb, wb["Training Records"], "Person")
     assert people == ("PER-001", "PER-002", "PER-003")
     _, modules = drop_down(wb, wb["Training Records"], "Module")
-    assert len(modules) == 10 and modules[0] == "TRN-001"
+    assert len(modules) == 13 and modules[0] == "TRN-001"
     _, audits = drop_down(wb, wb["Findings & CAPA"], "Audit")
     assert audits == ("AUD-001",)
 
@@ -408,12 +411,12 @@ def test_training_state_and_document_status_are_coloured(wb):
 # -- surveillance plan ----------------------------------------------------------------------------
 def test_surveillance_plan_rows_equal_the_calendar(demo, wb):
     ws = wb[SURVEILLANCE_SHEET]
-    assert headers(ws) == ["Date", "Kind", "Event", "Notes"]
-    events = programme.surveillance_plan(demo)
+    assert headers(ws) == ["Date", "Kind", "Event", "State", "Notes"]
+    events = programme.surveillance_plan(demo, TODAY)
     assert len(events) >= 3
     got = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
     # dates are real date cells (shown yyyy-mm-dd), the rest text
-    assert got == [[dt.datetime.fromisoformat(e["date"]), e["kind"], e["event"], e["notes"]]
+    assert got == [[dt.datetime.fromisoformat(e["date"]), e["kind"], e["event"], e["state"], e["notes"]]
                    for e in events]
     assert {ws.cell(r, 1).number_format for r in range(2, len(events) + 2)} == {"yyyy-mm-dd"}
     assert any(e["kind"] == "Internal" and e["event"].startswith("AUD-001") for e in events)

@@ -19,9 +19,9 @@ from openpyxl.utils import get_column_letter
 
 from aigov_tui.core import scoring
 from aigov_tui.core.catalogs import load_catalogs
-from aigov_tui.core.demo import build_demo
+from aigov_tui.core.demo import build_scope_demo
 from aigov_tui.core.export import SHEETS, export_workbook, register_columns
-from aigov_tui.core.model import Assessment, add_record, set_risk_method
+from aigov_tui.core.model import Assessment, add_record, set_plan_approval, set_risk_method
 from aigov_tui.core.registers import ASSETS, RISKS
 from aigov_tui.core.xlsx import (
     FORMULA_TRIGGERS,
@@ -167,7 +167,7 @@ def four_by_four(catalogs) -> dict:
 @pytest.fixture
 def assessed(catalogs) -> Assessment:
     """The demo with assets and risks covering every case the sheets show."""
-    a = build_demo(TODAY)
+    a = build_scope_demo(TODAY)
     ast1 = add_record(a, ASSETS, asset(name="Fraud model v7", ai_systems=["SYS-001"]), catalogs)
     ast2 = add_record(a, ASSETS, asset(name="Support assistant endpoint",
                                        type="Inference endpoint or API",
@@ -315,6 +315,45 @@ def test_one_risk_row_per_risk_with_scores_levels_and_refs(book):
         == dt.datetime(2026, 11, 20)
 
 
+def test_every_row_says_how_its_residual_risk_is_accepted(assessed, tmp_path):
+    # ISO 27001 6.1.3 f: individual acceptance above the threshold or for Retain; every other
+    # residual risk with the treatment plan's approval, recorded once and named on each row
+    _, wb = export(assessed, tmp_path / "before")
+    ws = wb["Risk Register"]
+    cols = header_index(ws)
+    col = cols["Residual risk acceptance"]
+    assert col == cols["Accepted on"] + 1
+    risks = assessed.records(RISKS)
+    said = {r["id"]: ws.cell(row_of(ws, r["id"]), col).value for r in risks}
+    assert said[risks[0]["id"]] == "Accepted with the treatment plan, which is not yet approved"
+    assert said[risks[1]["id"]] == "Individually accepted by Head of Financial Crime on 2026-11-20"
+    assert said[risks[2]["id"]] == "Individually accepted by VP Engineering on 2026-11-21"
+    assert said[risks[3]["id"]] == "Individually accepted by CISO on 2026-11-22"
+    facts = {row[0].value: row[1].value for row in wb["Risk Method"].iter_rows(max_col=2)}
+    assert facts["Treatment plan approved by (risk owner)"] == "Not yet approved"
+    assert "6.1.3 f" in facts["Acceptance rule"] and "treatment plan" in facts["Acceptance rule"]
+
+    assert set_plan_approval(assessed, "Dana Reyes", "2026-11-25") == {}
+    _, wb = export(assessed, tmp_path / "after")
+    ws = wb["Risk Register"]
+    assert ws.cell(row_of(ws, risks[0]["id"]), col).value == (
+        "Accepted with the treatment plan approved by Dana Reyes on 2026-11-25")
+    assert ws.cell(row_of(ws, risks[1]["id"]), col).value.startswith("Individually accepted")
+    facts = {row[0].value: row[1].value for row in wb["Risk Method"].iter_rows(max_col=2)}
+    assert facts["Treatment plan approved by (risk owner)"] == "Dana Reyes"
+    assert facts["Treatment plan approved on"] == "2026-11-25"
+
+
+def test_acceptance_is_worked_out_at_export_even_for_rows_saved_without_it(assessed, tmp_path):
+    set_plan_approval(assessed, "Dana Reyes", "2026-11-25")
+    first = assessed.records(RISKS)[0]
+    first.pop("acceptance")  # a file saved before the column existed
+    _, wb = export(assessed, tmp_path)
+    ws = wb["Risk Register"]
+    assert ws.cell(row_of(ws, first["id"]), header_index(ws)["Residual risk acceptance"]).value \
+        == "Accepted with the treatment plan approved by Dana Reyes on 2026-11-25"
+
+
 def _check_risk_validations(wb, n: int) -> None:
     ws = wb["Risk Register"]
     by_col = validations_by_column(ws)
@@ -417,7 +456,7 @@ def _check_method_sheet(wb, method: dict) -> None:
         [i, label] for i, label in enumerate(method["impact"], start=1)]
     bands = block_below(ws, "Level bands")
     assert bands[0] == ["Level", "From score", "To score", "Colour",
-                        "Above threshold: risk owner's sign-off needed"]
+                        "Above threshold: individual acceptance needed"]
     threshold = [b["level"] for b in method["bands"]].index(method["acceptance_threshold"])
     assert bands[1:] == [[b["level"], b["min"], b["max"], b["colour"],
                           "Yes" if i > threshold else "No"]
@@ -631,11 +670,11 @@ def test_threat_column_has_a_drop_down_of_catalog_ids(tmp_path):
     from openpyxl import load_workbook
 
     from aigov_tui.core.catalogs import load_catalogs
-    from aigov_tui.core.demo import build_demo
+    from aigov_tui.core.demo import build_scope_demo
     from aigov_tui.core.export import export_workbook
 
     cats = load_catalogs()
-    path = export_workbook(build_demo(), tmp_path, today=dt.date(2026, 11, 30), catalogs=cats)
+    path = export_workbook(build_scope_demo(), tmp_path, today=dt.date(2026, 11, 30), catalogs=cats)
     wb = load_workbook(path)
     ws = wb["Risk Register"]
     headers = [c.value for c in ws[1]]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aigov_tui.core.demo import DEMO_SYSTEMS, build_demo
+from aigov_tui.core.demo import DEMO_SYSTEMS, build_scope_demo
 from aigov_tui.core.model import (
     Assessment,
     RecordError,
@@ -252,7 +252,7 @@ def test_frameworks_are_normalised_and_unknown_ones_rejected():
 
 
 def test_hand_edited_profile_without_iso_27001_is_a_problem():
-    a = build_demo()
+    a = build_scope_demo()
     a.profile["frameworks"] = ["EU AI Act"]
     assert "Frameworks in scope: ISO/IEC 27001:2022 is always in scope." in [
         p.message for p in validate_assessment(a)]
@@ -284,14 +284,14 @@ def test_update_profile_draft_returns_nothing_when_complete():
 
 # -- whole assessment ------------------------------------------------------------------------------
 def test_demo_has_no_problems():
-    demo = build_demo()
+    demo = build_scope_demo()
     assert validate_assessment(demo) == []
     assert len(demo.records(AI_SYSTEMS)) == len(DEMO_SYSTEMS) == 5
-    assert demo.counters == {"SYS": 5}
+    assert demo.counters["SYS"] == 5  # plus the demo vendors and incidents (core/demo_vendors.py)
 
 
 def test_validate_finds_duplicate_and_malformed_ids_in_a_hand_edited_file():
-    doc = to_document(build_demo())
+    doc = to_document(build_scope_demo())
     doc["ai_systems"]["2"]["id"] = "SYS-001"
     doc["ai_systems"]["3"]["id"] = "sys-3"
     doc["ai_systems"]["4"]["id"] = ""
@@ -302,11 +302,15 @@ def test_validate_finds_duplicate_and_malformed_ids_in_a_hand_edited_file():
     assert "AI systems sys-3: 'sys-3' is not an ID like SYS-001." in found
     assert "AI systems: '' is not an ID like SYS-001." in found
     assert "AI systems SYS-005: Business owner is required." in found
-    assert len(found) == 4
+    assert len([f for f in found if f.startswith("AI systems")]) == 4
+    # the demo vendor and incident that named SYS-002 now point at a missing system
+    assert sorted(f for f in found if not f.startswith("AI systems")) == [
+        "AI incidents INC-001: Affected AI systems: SYS-002 is not a known AI system.",
+        "AI vendors V-001: Linked AI systems: SYS-002 is not a known AI system."]
 
 
 def test_validate_checks_values_of_a_hand_edited_file():
-    a = build_demo()
+    a = build_scope_demo()
     a.records(AI_SYSTEMS)[0]["in_scope"] = "Maybe"
     a.records(AI_SYSTEMS)[1]["name"] = 42
     a.profile["certificate_expiry"] = "2027-02-30"
@@ -318,21 +322,21 @@ def test_validate_checks_values_of_a_hand_edited_file():
 
 # -- Step 1 ------------------------------------------------------------------------------------------
 def test_step_one_status():
-    assert step_status(build_demo(), 1) is Status.COMPLETE
+    assert step_status(build_scope_demo(), 1) is Status.COMPLETE
     empty = Assessment.new("Acme")
     assert step_status(empty, 1) is Status.NOT_STARTED
     update_profile_draft(empty, {"organisation": "Acme", "sector": "Health"})
     assert step_status(empty, 1) is Status.IN_PROGRESS
-    demo = build_demo()
+    demo = build_scope_demo()
     set_addendum(demo, "   ", edited=True)
     assert step_status(demo, 1) is Status.IN_PROGRESS
-    assert step_status(build_demo(), 5) is Status.NOT_STARTED
+    assert step_status(build_scope_demo(), 5) is Status.NOT_STARTED
 
 
 def test_steps_two_and_three_status():
     from tests.conftest import build_risk_demo, catalogs
 
-    demo = build_demo()
+    demo = build_scope_demo()
     assert step_status(demo, 2) is Status.NOT_STARTED
     assert step_status(demo, 3) is Status.NOT_STARTED
     rich = build_risk_demo()
@@ -343,7 +347,7 @@ def test_steps_two_and_three_status():
 
 
 def test_step_one_incomplete_while_a_system_has_problems():
-    demo = build_demo()
+    demo = build_scope_demo()
     demo.records(AI_SYSTEMS)[0]["business_owner"] = ""
     assert step_status(demo, 1) is Status.IN_PROGRESS
 
@@ -388,7 +392,7 @@ def test_draft_addendum_without_systems_in_scope():
 
 
 def test_demo_addendum_matches_its_systems():
-    demo = build_demo(dt.date(2026, 11, 30))
+    demo = build_scope_demo(dt.date(2026, 11, 30))
     text = demo.scope["addendum"]
     assert demo.scope["edited"] is False
     assert [line[2:9] for line in _section(text, "In scope:")] == ["SYS-001", "SYS-002", "SYS-003"]

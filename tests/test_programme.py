@@ -39,9 +39,9 @@ def doc_by_ref(a: Assessment, ref: str) -> dict:
 
 def test_prefill_documents_adds_one_per_catalog_entry(a, cats):
     added = programme.prefill_documents(a, cats, owner="ISMS manager")
-    assert len(cats.documents) == 19
-    assert len(added) == 19 == len(a.records(DOCUMENTS))
-    assert added == [f"DOC-{i:03d}" for i in range(1, 20)]
+    assert len(cats.documents) == 23
+    assert len(added) == 23 == len(a.records(DOCUMENTS))
+    assert added == [f"DOC-{i:03d}" for i in range(1, 24)]
     assert {d["catalog_ref"] for d in a.records(DOCUMENTS)} == set(cats.documents)
     for ref, entry in cats.documents.items():
         d = doc_by_ref(a, ref)
@@ -63,7 +63,7 @@ def test_prefill_documents_adds_one_per_catalog_entry(a, cats):
 def test_prefill_documents_twice_adds_none(a, cats):
     programme.prefill_documents(a, cats)
     assert programme.prefill_documents(a, cats) == []
-    assert len(a.records(DOCUMENTS)) == 19
+    assert len(a.records(DOCUMENTS)) == 23
 
 
 def test_prefill_documents_only_adds_missing_entries(a, cats):
@@ -72,7 +72,7 @@ def test_prefill_documents_only_adds_missing_entries(a, cats):
     added = programme.prefill_documents(a, cats)
     assert len(added) == 1
     assert a.find(DOCUMENTS, added[0])["catalog_ref"] == "ISD-03"
-    assert added == ["DOC-020"]  # IDs are never reused
+    assert added == ["DOC-024"]  # IDs are never reused
 
 
 def test_prefill_without_owner_is_kept_but_reported(a, cats):
@@ -163,7 +163,7 @@ def test_documents_are_policy_references_in_the_soa(a, cats):
     assert row["policy_refs"] == ["DOC-002", "DOC-003"]
     from aigov_tui.core.model import ref_options
     options = ref_options("documents", a, cats)
-    assert set(options) == {f"DOC-{i:03d}" for i in range(1, 20)}
+    assert set(options) == {f"DOC-{i:03d}" for i in range(1, 24)}
     assert options["DOC-003"] == f"DOC-003 {doc_by_ref(a, 'ISD-03')['title']}"
 
 
@@ -174,8 +174,8 @@ def module_by_ref(a: Assessment, ref: str) -> dict:
 
 def test_prefill_training_adds_catalog_modules(a, cats):
     added = programme.prefill_training(a, cats)
-    assert len(cats.training_modules) == 10
-    assert len(added) == 10 == len(a.records(TRAINING))
+    assert len(cats.training_modules) == 13
+    assert len(added) == 13 == len(a.records(TRAINING))
     for ref, entry in cats.training_modules.items():
         m = module_by_ref(a, ref)
         assert m["title"] == entry["title"]
@@ -188,11 +188,11 @@ def test_prefill_training_adds_catalog_modules(a, cats):
     assert module_by_ref(a, "TM-01")["audience"] == ["security_analyst", "soc_analyst"]
     assert module_by_ref(a, "TM-01")["frequency"] == "Annual"
     assert module_by_ref(a, "TM-04")["frequency"] == "Twice a year"  # "biannual" in the catalog
-    assert module_by_ref(a, "TM-09")["frequency"] == "Once"
+    assert module_by_ref(a, "TM-09")["frequency"] == "Annual"  # recurs: once was wrong
     assert module_by_ref(a, "TM-10")["frequency"] == "On change"
     assert module_by_ref(a, "TM-01")["controls"] == "A.6.3, A.5.7, 7.2, 42001 A.4.6"
     assert programme.prefill_training(a, cats) == []
-    assert len(a.records(TRAINING)) == 10
+    assert len(a.records(TRAINING)) == 13
 
 
 def test_training_audience_must_be_a_catalog_role(a, cats):
@@ -267,10 +267,12 @@ def test_assign_by_role_reaches_exactly_the_audience(staffed, cats):
 
 def test_assign_to_other_roles(staffed, cats):
     a = staffed
-    tm07 = module_by_ref(a, "TM-07")["id"]  # all_staff: nobody here has that role
-    assert programme.assign(a, cats, tm07, "2027-01-31") == []
+    tm07 = module_by_ref(a, "TM-07")["id"]  # all_staff
     programme.assign(a, cats, tm07, "2027-01-31", roles=["developer"])
     assert assigned(a, tm07) == {"Cy"}
+    # its own audience, "All staff", is everyone whatever their role (issue #12)
+    programme.assign(a, cats, tm07, "2027-01-31")
+    assert assigned(a, tm07) == {p["name"] for p in a.records(PEOPLE)}
 
 
 def test_assign_by_person(staffed, cats):
@@ -620,6 +622,12 @@ def test_not_audited_item_needs_no_evidence(audited, cats):
 EVIDENCE_SEEN = "Supplier register lists the LLM API provider without a security assessment."
 
 
+CAPA = {"correction": "Supplier assessment done.", "root_cause": "No AI step in onboarding.",
+        "corrective_action": "AI questions added to onboarding.", "effectiveness_by": "Max Miller",
+        "effectiveness_on": "2026-11-27", "effectiveness_result": "Effective"}
+"""What a nonconformity needs before it closes (ISO 27001 10.2)."""
+
+
 def finding_values(**kw) -> dict:
     values = {"audit": "AUD-001", "grade": "Minor nonconformity", "requirement": "A.5.19",
               "statement": "The AI API provider was onboarded without a supplier assessment.",
@@ -691,13 +699,12 @@ def test_finding_audit_must_exist(audited, cats):
 def test_closed_finding_needs_closure_date(audited, cats):
     a, _, _ = audited
     with pytest.raises(RecordError) as exc:
-        add_record(a, FINDINGS, finding_values(status="Closed"), cats)
+        add_record(a, FINDINGS, finding_values(status="Closed", **CAPA), cats)
     problems = fields_of(exc)
     assert set(problems) == {"closed_on"}
     assert "Closed on" in problems["closed_on"] and "Closed" in problems["closed_on"]
     f = add_record(a, FINDINGS, finding_values(
-        status="Closed", closed_on="2026-11-28", effectiveness_by="Max Miller",
-        effectiveness_on="2026-11-27", effectiveness_result="Effective"), cats)
+        status="Closed", closed_on="2026-11-28", **CAPA), cats)
     assert f["closed_on"] == "2026-11-28"
 
 
@@ -720,7 +727,7 @@ def test_finding_rows_flag_overdue(audited, cats):
     late = add_record(a, FINDINGS, finding_values(due="2026-11-01"), cats)
     on_time = add_record(a, FINDINGS, finding_values(due="2026-12-15"), cats)
     closed = add_record(a, FINDINGS, finding_values(due="2026-11-01", status="Closed",
-                                                    closed_on="2026-11-20"), cats)
+                                                    closed_on="2026-11-20", **CAPA), cats)
     rows = {r["id"]: r for r in programme.finding_rows(a, TODAY)}
     assert rows[late["id"]]["overdue"] == "Overdue"
     assert rows[on_time["id"]]["overdue"] == ""

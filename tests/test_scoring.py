@@ -8,15 +8,18 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aigov_tui.core import scoring
 from aigov_tui.core.catalogs import load_catalogs
-from aigov_tui.core.demo import build_demo
+from aigov_tui.core.demo import build_scope_demo
 from aigov_tui.core.model import (
     Assessment,
     RecordError,
     add_record,
     delete_record,
+    set_plan_approval,
     set_risk_method,
     update_record,
     validate_assessment,
@@ -235,10 +238,10 @@ def test_a_3x3_edit_with_5x5_bands_is_refused():
     assert scoring.validate_method(m) == ["The bands end at 25; the highest score is 9."]
 
 
-# -- rescale -------------------------------------------------------------------------------------
-RESCALE = {
+# -- mapping a rating to another scale, by meaning -----------------------------------------------
+PROPORTIONAL = {
     (5, 4): [1, 2, 3, 3, 4],
-    (5, 3): [1, 2, 2, 3, 3],
+    (5, 3): [1, 1, 2, 3, 3],
     (4, 5): [1, 2, 4, 5],
     (4, 3): [1, 2, 2, 3],
     (3, 5): [1, 3, 5],
@@ -246,29 +249,39 @@ RESCALE = {
 }
 
 
-@pytest.mark.parametrize("old, new", sorted(RESCALE))
-def test_rescale_table(old: int, new: int):
-    assert [scoring.rescale(v, old, new) for v in range(1, old + 1)] == RESCALE[(old, new)]
+@pytest.mark.parametrize("old, new", sorted(PROPORTIONAL))
+def test_proportional_table(old: int, new: int):
+    assert [scoring.proportional(v, old, new) for v in range(1, old + 1)] == PROPORTIONAL[(old, new)]
 
 
-@pytest.mark.parametrize("old, new", sorted(RESCALE))
-def test_rescale_keeps_both_ends_and_order(old: int, new: int):
-    mapped = [scoring.rescale(v, old, new) for v in range(1, old + 1)]
+@given(st.sampled_from(scoring.SIZES), st.sampled_from(scoring.SIZES))
+def test_proportional_keeps_both_ends_and_order(old: int, new: int):
+    mapped = [scoring.proportional(v, old, new) for v in range(1, old + 1)]
     assert mapped[0] == 1 and mapped[-1] == new
     assert mapped == sorted(mapped)
-    assert all(1 <= v <= new for v in mapped)
+    assert [scoring.proportional(v, old, old) for v in range(1, old + 1)] == list(range(1, old + 1))
 
 
-def test_rescale_leaves_blanks_and_same_size_alone():
-    assert scoring.rescale(None, 5, 3) is None
-    assert scoring.rescale("x", 5, 3) == "x"
-    assert scoring.rescale(True, 5, 3) is True
-    assert [scoring.rescale(v, 5, 5) for v in range(1, 6)] == [1, 2, 3, 4, 5]
+def test_a_label_both_scales_have_keeps_its_meaning():
+    # the walk-through's case: "Unlikely × Minor" on the 5×5 must not become "Possible × Moderate"
+    m5, m4 = method(M5), method(M4)
+    assert scoring.scale_map(m5["likelihood"], m4["likelihood"]) == [1, 1, 2, 3, 4]
+    assert scoring.scale_map(m4["likelihood"], m5["likelihood"]) == [2, 3, 4, 5]
+    assert scoring.scale_map(m5["impact"], m4["impact"]) == [1, 1, 2, 3, 4]
+    # no shared labels: the relative position decides
+    assert scoring.scale_map(m5["likelihood"], method(M3)["likelihood"]) == [1, 1, 2, 3, 3]
 
 
-def test_rescale_clamps_a_rating_off_the_old_scale():
-    assert scoring.rescale(7, 5, 3) == 3
-    assert scoring.rescale(0, 5, 3) == 1
+def test_labels_in_another_order_fall_back_to_positions():
+    assert scoring.scale_map(["A", "B", "C"], ["C", "B", "A", "D"]) == [1, 3, 4]
+
+
+def test_map_rating_leaves_blanks_and_clamps():
+    mapping = [1, 1, 2, 3, 3]
+    assert scoring.map_rating(None, mapping) is None
+    assert scoring.map_rating("x", mapping) == "x"
+    assert scoring.map_rating(True, mapping) is True
+    assert scoring.map_rating(7, mapping) == 3 and scoring.map_rating(0, mapping) == 1
 
 
 # -- risks -----------------------------------------------------------------------------------
@@ -370,6 +383,85 @@ def test_residual_at_the_threshold_needs_no_acceptance():
                             residual_likelihood=3, residual_impact=3)) == {}
 
 
+# -- ISO 27001 6.1.3 f: every residual risk is accepted, individually or with the plan ------
+def test_below_the_threshold_residual_risk_is_accepted_with_the_treatment_plan():
+    a = Assessment.new("Acme")
+    low = add_record(a, RISKS, risk(inherent_likelihood=2, inherent_impact=2))
+    high = add_record(a, RISKS, risk(inherent_likelihood=5, inherent_impact=5,
+                                     accepted_by="J. Smith", accepted_on="2026-11-30"))
+    kept = add_record(a, RISKS, risk(treatment="Retain", planned_27001=[], accepted_by="K. Lo",
+                                     accepted_on="2026-11-29"))
+    assert low["acceptance"] == "Accepted with the treatment plan, which is not yet approved"
+    assert high["acceptance"] == "Individually accepted by J. Smith on 2026-11-30"
+    assert kept["acceptance"] == "Individually accepted by K. Lo on 2026-11-29"
+    assert set_plan_approval(a, "  Dana   Reyes ", "2026-12-01") == {}
+    assert scoring.plan_approval(a.risk_method) == ("Dana Reyes", "2026-12-01")
+    # recorded once, and every risk at or below the threshold names it; the others keep theirs
+    assert a.find(RISKS, low["id"])["acceptance"] == (
+        "Accepted with the treatment plan approved by Dana Reyes on 2026-12-01")
+    assert a.find(RISKS, high["id"])["acceptance"].startswith("Individually accepted by J. Smith")
+    assert a.find(RISKS, kept["id"])["acceptance"].startswith("Individually accepted by K. Lo")
+
+
+def test_the_plan_approval_does_not_replace_an_individual_acceptance_above_the_threshold():
+    a = Assessment.new("Acme")
+    set_plan_approval(a, "Dana Reyes", "2026-12-01")
+    found = problems_of(risk(inherent_likelihood=5, inherent_impact=5), assessment=a)
+    assert set(found) == {"accepted_by", "accepted_on"}
+
+
+@pytest.mark.parametrize("by, on, bad", [
+    ("Dana Reyes", "", {"plan_approved_on"}),
+    ("", "2026-12-01", {"plan_approved_by"}),
+    ("Dana Reyes", "1/12/2026", {"plan_approved_on"}),
+    ("Dana Reyes", "2026-02-30", {"plan_approved_on"}),
+])
+def test_a_bad_plan_approval_is_explained_and_not_recorded(by: str, on: str, bad: set):
+    a = Assessment.new("Acme")
+    set_plan_approval(a, "Ann Lee", "2026-11-01")
+    before = copy.deepcopy(a.risk_method)
+    errors = set_plan_approval(a, by, on)
+    assert set(errors) == bad
+    assert all(("Approved on" in m or "Approved by" in m) for m in errors.values())
+    assert a.risk_method == before
+
+
+def test_clearing_both_fields_withdraws_the_plan_approval_and_the_rows_say_so():
+    a = Assessment.new("Acme")
+    r = add_record(a, RISKS, risk())
+    set_plan_approval(a, "Ann Lee", "2026-11-01")
+    assert set_plan_approval(a, " ", "") == {}
+    assert scoring.plan_approval(a.risk_method) == ("", "")
+    assert "plan_approved_by" not in a.risk_method
+    assert a.find(RISKS, r["id"])["acceptance"].endswith("not yet approved")
+
+
+def test_the_plan_approval_survives_a_method_change_and_a_reload(tmp_path: Path):
+    a = Assessment.new("Acme")
+    add_record(a, RISKS, risk())
+    set_plan_approval(a, "Ann Lee", "2026-11-01")
+    m, errors = scoring.method_from_text("Unlikely, Possible, Likely, Almost certain",
+                                         "Minor, Moderate, Major, Severe",
+                                         scoring.bands_text(method(M4)), "Medium",
+                                         base=a.risk_method)
+    assert errors == {}
+    set_risk_method(a, m)
+    assert scoring.plan_approval(a.risk_method) == ("Ann Lee", "2026-11-01")
+    path = tmp_path / "a.aigov.json"
+    Store.create(path, a).close()
+    with Store.open(path) as store:
+        again = store.load()
+    assert scoring.plan_approval(again.risk_method) == ("Ann Lee", "2026-11-01")
+
+
+def test_a_hand_edited_bad_approval_date_is_reported_by_validation():
+    a = Assessment.new("Acme")
+    a.risk_method["plan_approved_by"] = "Ann Lee"
+    a.risk_method["plan_approved_on"] = "soon"
+    found = [p for p in validate_assessment(a) if p.field == "plan_approved_on"]
+    assert found and "not a date" in found[0].message
+
+
 def test_threshold_follows_the_method():
     # the 3×3 preset's threshold is Low: a Medium risk (score 3) now needs acceptance
     found = problems_of(risk(inherent_likelihood=1, inherent_impact=3), method_id=M3)
@@ -444,7 +536,7 @@ def asset(**overrides) -> dict:
 
 
 def demo_with_asset() -> Assessment:
-    a = build_demo()
+    a = build_scope_demo()
     add_record(a, ASSETS, asset(ai_systems=["SYS-002"]), CATS)
     return a
 
@@ -493,7 +585,7 @@ def test_known_references_are_accepted_with_catalogs():
 
 
 def test_asset_refers_to_known_ai_systems_only():
-    a = build_demo()
+    a = build_scope_demo()
     with pytest.raises(RecordError) as info:
         add_record(a, ASSETS, asset(ai_systems=["SYS-001", "SYS-042"]))
     assert [p.message for p in info.value.problems] == [
@@ -514,7 +606,7 @@ def test_validate_assessment_reports_a_dangling_reference_in_a_hand_edited_file(
 
 # -- deleting assets ---------------------------------------------------------------------------
 def test_deleting_an_asset_removes_it_from_risks_and_its_id_is_not_reused():
-    a = build_demo()
+    a = build_scope_demo()
     first = add_record(a, ASSETS, asset(name="Model A"))
     second = add_record(a, ASSETS, asset(name="Model B"))
     r1 = add_record(a, RISKS, risk(assets=[first["id"], second["id"]]))
@@ -533,7 +625,7 @@ def test_deleting_an_asset_removes_it_from_risks_and_its_id_is_not_reused():
 
 
 def test_deleting_an_ai_system_removes_it_from_assets_and_risks():
-    a = build_demo()
+    a = build_scope_demo()
     x = add_record(a, ASSETS, asset(ai_systems=["SYS-001", "SYS-002"]))
     r = add_record(a, RISKS, risk(ai_systems=["SYS-002"], assets=[x["id"]]))
     delete_record(a, AI_SYSTEMS, "SYS-002")
@@ -581,49 +673,65 @@ def test_known_risks_start_with_5x5_levels():
 
 def test_rescore_5x5_to_4x4():
     a = rated()
-    assert set_risk_method(a, method(M4)) == (2, 3)  # change level
-    assert ratings(a) == {"R-001": (4, 4, 1, 1), "R-002": (3, 3, None, None),
-                          "R-003": (2, 2, None, None), "R-004": (3, 3, 2, 3)}
-    assert scores(a) == {"R-001": (16, 1), "R-002": (9, None), "R-003": (4, None), "R-004": (9, 6)}
-    assert levels(a) == {"R-001": ("Critical", "Low"), "R-002": ("High", None),
-                         "R-003": ("Medium", None), "R-004": ("High", "Medium")}
+    # labels the 4×4 shares keep their meaning: Unlikely × Minor stays Unlikely × Minor (Low)
+    assert set_risk_method(a, method(M4)) == (1, 10)  # R-004 changes level
+    assert ratings(a) == {"R-001": (4, 4, 1, 1), "R-002": (2, 2, None, None),
+                          "R-003": (1, 1, None, None), "R-004": (3, 2, 1, 2)}
+    assert scores(a) == {"R-001": (16, 1), "R-002": (4, None), "R-003": (1, None), "R-004": (6, 2)}
+    assert levels(a) == {"R-001": ("Critical", "Low"), "R-002": ("Medium", None),
+                         "R-003": ("Low", None), "R-004": ("Medium", "Low")}
     assert a.risk_method == method(M4)
+
+
+def test_the_preview_lists_every_risk_whose_level_changes_and_changes_nothing():
+    from aigov_tui.core.model import method_change_preview
+
+    a = rated()
+    before = copy.deepcopy(a.registers)
+    preview = method_change_preview(a, method(M4))
+    assert a.registers == before and a.risk_method == method(M5)
+    assert [(p["id"], p["before"], p["after"]) for p in preview] == [
+        ("R-004", ("High", "Medium"), ("Medium", "Low"))]
+    assert preview[0]["ratings_after"] == (3, 2, 1, 2)
+    set_risk_method(a, method(M4))
+    assert levels(a)["R-004"] == preview[0]["after"]
 
 
 def test_rescore_5x5_to_3x3():
     a = rated()
-    assert set_risk_method(a, method(M3)) == (2, 7)  # change level
+    assert set_risk_method(a, method(M3)) == (2, 10)  # R-001 (Critical is gone) and R-004
     assert ratings(a) == {"R-001": (3, 3, 1, 1), "R-002": (2, 2, None, None),
-                          "R-003": (2, 2, None, None), "R-004": (3, 2, 2, 2)}
+                          "R-003": (1, 1, None, None), "R-004": (3, 2, 1, 2)}
     assert levels(a) == {"R-001": ("High", "Low"), "R-002": ("Medium", None),
-                         "R-003": ("Medium", None), "R-004": ("High", "Medium")}
+                         "R-003": ("Low", None), "R-004": ("High", "Low")}
 
 
 def test_rescore_4x4_to_3x3_and_back_to_5x5():
     a = rated()
     set_risk_method(a, method(M4))
-    assert set_risk_method(a, method(M3)) == (3, 7)
+    assert set_risk_method(a, method(M3)) == (1, 3)
     assert ratings(a) == {"R-001": (3, 3, 1, 1), "R-002": (2, 2, None, None),
-                          "R-003": (2, 2, None, None), "R-004": (2, 2, 2, 2)}
+                          "R-003": (1, 1, None, None), "R-004": (2, 2, 1, 2)}
     assert levels(a) == {"R-001": ("High", "Low"), "R-002": ("Medium", None),
-                         "R-003": ("Medium", None), "R-004": ("Medium", "Medium")}
-    assert set_risk_method(a, method(M5)) == (1, 10)  # only R-001 (High -> Critical)
+                         "R-003": ("Low", None), "R-004": ("Medium", "Low")}
+    assert set_risk_method(a, method(M5)) == (1, 7)  # only R-001 (High -> Critical)
     assert ratings(a) == {"R-001": (5, 5, 1, 1), "R-002": (3, 3, None, None),
-                          "R-003": (3, 3, None, None), "R-004": (3, 3, 3, 3)}
+                          "R-003": (1, 1, None, None), "R-004": (3, 3, 1, 3)}
     assert levels(a) == {"R-001": ("Critical", "Low"), "R-002": ("Medium", None),
-                         "R-003": ("Medium", None), "R-004": ("Medium", "Medium")}
+                         "R-003": ("Low", None), "R-004": ("Medium", "Low")}
     assert a.risk_method == scoring.DEFAULT_METHOD
 
 
 def test_rescore_5x5_to_4x4_and_back():
     a = rated()
     set_risk_method(a, method(M4))
-    assert set_risk_method(a, method(M5)) == (3, 7)
-    # both ends survive the round trip; the middle of the scale moves
-    assert ratings(a) == {"R-001": (5, 5, 1, 1), "R-002": (4, 4, None, None),
-                          "R-003": (2, 2, None, None), "R-004": (4, 4, 2, 4)}
-    assert levels(a) == {"R-001": ("Critical", "Low"), "R-002": ("Critical", None),
-                         "R-003": ("Low", None), "R-004": ("Critical", "Medium")}
+    assert set_risk_method(a, method(M5)) == (1, 12)
+    # every label the 4×4 kept comes back with its meaning; only Rare (which the 4×4 has not)
+    # returns as the nearest, Unlikely
+    assert ratings(a) == {"R-001": (5, 5, 2, 2), "R-002": (3, 3, None, None),
+                          "R-003": (2, 2, None, None), "R-004": (4, 3, 2, 3)}
+    assert levels(a) == {"R-001": ("Critical", "Low"), "R-002": ("Medium", None),
+                         "R-003": ("Low", None), "R-004": ("High", "Medium")}
 
 
 def test_same_size_new_bands_rescores_without_rescaling():
@@ -685,8 +793,8 @@ def test_rescoring_brings_up_acceptance_problems_under_a_stricter_threshold():
     assert not [p for p in validate_assessment(a) if p.register == "Risks"]
     set_risk_method(a, method(M3))  # threshold Low
     needs = {p.record_id for p in validate_assessment(a) if p.field == "accepted_by"}
-    # remaining levels: R-001 Low, R-002 Medium, R-003 Medium, R-004 Medium
-    assert needs == {"R-002", "R-003", "R-004"}
+    # remaining levels: R-001 Low, R-002 Medium, R-003 Low, R-004 Low
+    assert needs == {"R-002"}
 
 
 def test_method_and_rescored_risks_survive_save_and_load(tmp_path: Path):
@@ -702,7 +810,7 @@ def test_method_and_rescored_risks_survive_save_and_load(tmp_path: Path):
     assert ratings(loaded) == ratings(a) and levels(loaded) == levels(a)
     assert validate_assessment(loaded) == validate_assessment(a)
     # the loaded assessment re-scores from its stored 4×4 method
-    assert set_risk_method(loaded, method(M5)) == (3, 7)
+    assert set_risk_method(loaded, method(M5)) == (1, 12)
 
 
 def test_an_edited_method_survives_save_and_load(tmp_path: Path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aigov_tui.core.catalogs import load_catalogs
-from aigov_tui.core.demo import build_demo
+from aigov_tui.core.demo import build_scope_demo
 from aigov_tui.core.model import (
     Assessment,
     RecordError,
@@ -69,7 +69,7 @@ def system(**overrides) -> dict:
 
 # -- suggest_assets ------------------------------------------------------------------------------
 def test_the_demo_has_every_provenance():
-    a = build_demo()
+    a = build_scope_demo()
     assert {s["id"]: s["provenance"] for s in a.records(AI_SYSTEMS)} == {
         FRAUD: "Built in-house", SUPPORT: "Fine-tuned third-party model", CREDIT: "Built in-house",
         CODE: "Third-party API or SaaS", MARKETING: "Third-party API or SaaS"}
@@ -77,7 +77,7 @@ def test_the_demo_has_every_provenance():
 
 @pytest.mark.parametrize("system_id", [FRAUD, CREDIT])
 def test_built_in_house_brings_the_whole_ml_stack(system_id: str):
-    a = build_demo()
+    a = build_scope_demo()
     found = suggest_assets(a, system_id)
     assert set(types(found)) == IN_HOUSE_TYPES
     assert len(found) == len(IN_HOUSE_TYPES)  # one each, nothing else
@@ -86,7 +86,7 @@ def test_built_in_house_brings_the_whole_ml_stack(system_id: str):
 
 
 def test_fine_tuned_brings_base_model_fine_tuning_data_and_the_fine_tuned_artefact():
-    a = build_demo()
+    a = build_scope_demo()
     found = by_type(suggest_assets(a, SUPPORT))
     base = found["Third-party AI service"]
     assert "base model" in base["name"]
@@ -101,7 +101,7 @@ def test_fine_tuned_brings_base_model_fine_tuning_data_and_the_fine_tuned_artefa
 
 @pytest.mark.parametrize("system_id", [CODE, MARKETING])
 def test_third_party_api_brings_the_provider_service(system_id: str):
-    a = build_demo()
+    a = build_scope_demo()
     found = by_type(suggest_assets(a, system_id))
     service = found["Third-party AI service"]
     assert "provider service" in service["name"]
@@ -112,7 +112,7 @@ def test_third_party_api_brings_the_provider_service(system_id: str):
 
 
 def test_a_purpose_mentioning_retrieval_adds_a_vector_store():
-    a = build_demo()
+    a = build_scope_demo()
     assert "retrieval" in a.find(AI_SYSTEMS, SUPPORT)["purpose"]
     store = by_type(suggest_assets(a, SUPPORT))["Feature or vector store"]
     assert "vector store" in store["name"]
@@ -159,7 +159,7 @@ def test_whole_words_still_add_the_matching_asset(purpose: str, extra: str):
 
 @pytest.mark.parametrize("system_id", [FRAUD, SUPPORT, CREDIT, CODE, MARKETING])
 def test_every_suggestion_is_a_valid_asset(system_id: str):
-    a = build_demo()
+    a = build_scope_demo()
     found = suggest_assets(a, system_id)
     assert found
     assert all(s["type"] in ASSET_TYPES for s in found)
@@ -176,7 +176,7 @@ def test_every_suggestion_is_a_valid_asset(system_id: str):
 
 @pytest.mark.parametrize("system_id", [FRAUD, SUPPORT, CODE])
 def test_suggestions_already_in_the_register_are_not_suggested_again(system_id: str):
-    a = build_demo()
+    a = build_scope_demo()
     first = suggest_assets(a, system_id)
     add_record(a, ASSETS, first[0])
     again = suggest_assets(a, system_id)
@@ -187,27 +187,27 @@ def test_suggestions_already_in_the_register_are_not_suggested_again(system_id: 
 
 
 def test_an_existing_asset_is_recognised_whatever_its_case():
-    a = build_demo()
+    a = build_scope_demo()
     first = suggest_assets(a, FRAUD)[0]
     add_record(a, ASSETS, {**first, "name": first["name"].upper()})
     assert first["name"] not in [s["name"] for s in suggest_assets(a, FRAUD)]
 
 
 def test_an_asset_of_another_system_does_not_hide_a_suggestion():
-    a = build_demo()
+    a = build_scope_demo()
     first = suggest_assets(a, FRAUD)[0]
     add_record(a, ASSETS, {**first, "ai_systems": [CREDIT]})
     assert first in suggest_assets(a, FRAUD)
 
 
 def test_suggesting_for_an_unknown_system_raises_keyerror():
-    a = build_demo()
+    a = build_scope_demo()
     with pytest.raises(KeyError):
         suggest_assets(a, "SYS-999")
 
 
 def test_suggest_assets_changes_nothing():
-    a = build_demo()
+    a = build_scope_demo()
     before = a.copy()
     suggest_assets(a, SUPPORT)
     assert a.registers == before.registers and a.counters == before.counters
@@ -215,7 +215,7 @@ def test_suggest_assets_changes_nothing():
 
 # -- suggest_risks -------------------------------------------------------------------------------
 def with_assets(system_id: str = SUPPORT) -> tuple[Assessment, list[dict]]:
-    a = build_demo()
+    a = build_scope_demo()
     added = [add_record(a, ASSETS, s, CATS) for s in suggest_assets(a, system_id)]
     return a, added
 
@@ -276,7 +276,7 @@ def test_suggested_risks_carry_the_threats_controls_category_and_impacts():
 
 
 def test_every_threat_is_reachable_from_some_asset_type():
-    a = build_demo()
+    a = build_scope_demo()
     added = [add_record(a, ASSETS, {"name": f"Asset {t}", "type": t, "owner": "CISO",
                                     "classification": "Internal", "personal_data": "No"})
              for t in ASSET_TYPES]

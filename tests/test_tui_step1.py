@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, TextArea
+from textual.widgets import TextArea
+
+from aigov_tui.widgets.virtual_table import VirtualTable
 
 from aigov_tui.screens.step1_scope import ScopeScreen
 from aigov_tui.widgets.dialogs import ConfirmDialog, RecordDialog
@@ -153,7 +155,7 @@ async def test_search_and_sort_the_table(demo_file: Path) -> None:
     app = test_app(demo_file)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#systems #table", DataTable)
+        table = app.screen.query_one("#systems #table", VirtualTable)
         await pilot.press("slash")
         await type_text(pilot, "credit")
         await settle(pilot)

@@ -229,6 +229,8 @@ async def test_changing_the_method_to_4x4_rescores_every_risk(risk_file: Path) -
         await settle(pilot)
         assert app.screen.query_one("#method-likelihood").value.startswith("Unlikely")
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")      # confirm after the preview
         await settle(pilot, 3)
     data = stored(risk_file)
     method = data["risk_method"]["1"]
@@ -251,6 +253,41 @@ async def test_a_bad_method_is_explained_and_not_applied(risk_file: Path) -> Non
         await settle(pilot)
         assert "should start at 5" in str(app.screen.query_one("#method-error-bands").render())
     assert stored(risk_file)["risk_method"]["1"]["bands"][1]["level"] == "Medium"
+
+
+async def test_record_the_treatment_plan_approval_on_the_method_tab(risk_file: Path) -> None:
+    app = test_app(risk_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        app.screen.query_one("#method-approved-by").focus()
+        await type_text(pilot, "Dana Reyes")
+        await pilot.press("tab")
+        await type_text(pilot, "2026-13-01")            # no such month
+        await pilot.press("tab", "enter")               # Record approval
+        await settle(pilot)
+        assert "not a date" in str(app.screen.query_one("#method-error-plan_approved_on").render())
+        assert "plan_approved_by" not in stored(risk_file)["risk_method"]["1"]
+        app.screen.query_one("#method-approved-on").value = ""
+        app.screen.query_one("#method-approved-on").focus()
+        await type_text(pilot, "2026-12-01")
+        await pilot.press("tab", "enter")
+        await settle(pilot, 3)
+        assert str(app.screen.query_one("#method-error-plan_approved_on").render()) == ""
+    data = stored(risk_file)
+    method = data["risk_method"]["1"]
+    assert (method["plan_approved_by"], method["plan_approved_on"]) == ("Dana Reyes", "2026-12-01")
+    risks = [data["risks"][k] for k in sorted(data["risks"], key=int)]
+    from aigov_tui.core import scoring
+    for r in risks:
+        if scoring.acceptance_required(method, r):
+            assert r["acceptance"].startswith("Individual")
+        else:
+            assert r["acceptance"] == "Accepted with the treatment plan approved by Dana Reyes on 2026-12-01"
+    assert any(not scoring.acceptance_required(method, r) for r in risks)
 
 
 async def test_deleting_the_last_risk_naming_a_control_says_so(risk_file: Path) -> None:

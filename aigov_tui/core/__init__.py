@@ -9,5 +9,6 @@ plugs it in when imported; importing this package imports those modules, so the 
 always in place.
 """
 
+from . import incidents as _incidents  # noqa: F401  (fills registers.RULE_HOOKS)
 from . import programme as _programme  # noqa: F401  (fills registers.RULE_HOOKS)
 from . import soa as _soa  # noqa: F401  (fills model.ASSESSMENT_CHECKS)

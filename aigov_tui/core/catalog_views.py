@@ -89,7 +89,7 @@ def build_views(cats: Catalogs) -> list[View]:
             Column("Title", lambda e: e.get("title", ""), 36),
             Column("Builds on 27001", mapping_summary, 24),
         ), tuple(cats.iso42001.values())),
-        View("threats", "AI threats (OWASP ML, OWASP LLM, MITRE ATLAS)", (
+        View("threats", "AI threats (OWASP ML, LLM and Agentic Top 10, MITRE ATLAS)", (
             Column("ID", lambda e: e["id"], 14),
             Column("Title", lambda e: e.get("title", ""), 34),
             Column("Category", lambda e: e.get("category", "").replace("_", " "), 22),
@@ -247,6 +247,10 @@ def details(cats: Catalogs, view: str, entry_id: str) -> list[tuple[str, str]]:
         else:
             text = " ".join(str(value).split())
         out.append((label, text))
+    if view == "threats":
+        root = cats.root_category(str(entry.get("category") or ""))
+        if root and root != entry.get("category"):
+            out.append(("Rolls up to", f"{root.replace('_', ' ')} (one of the brief's five)"))
     if view == "iso42001":
         m = next((m for m in cats.mappings if m["control"] == entry_id), None)
         if m is not None and "none" in m:

@@ -9,18 +9,35 @@ reported and skipped, and the bundled ones still load.
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from . import safefile
 from .paths import bundled_catalog_dir
 
 try:  # the C loader is several times faster where PyYAML was built with it
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """The loader for user catalogs: YAML aliases (``*name``) are refused.
+
+    An alias lets a few lines expand to gigabytes (a "billion laughs" bomb); our catalogs
+    never need one, so a user catalog using them is reported and skipped.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in user catalogs", event.start_mark)
+        return super().compose_node(parent, index)
 
 KINDS = (
     "controls", "mapping", "threats", "documents", "training",
@@ -82,6 +99,10 @@ class Catalogs:
     mappings: list[dict[str, Any]] = field(default_factory=list)
     threats: dict[str, dict[str, Any]] = field(default_factory=dict)
     categories: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Extra threat categories (beyond the brief's five) -> entry with its ``parent``."""
+    editions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Source editions of the threat IDs (version, date, status)."""
+    crosswalks: dict[str, dict[str, Any]] = field(default_factory=dict)
     tactics: dict[str, dict[str, Any]] = field(default_factory=dict)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
     training_modules: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -89,6 +110,10 @@ class Catalogs:
     vendor_questionnaire: dict[str, Any] = field(default_factory=dict)
     checklist: dict[str, dict[str, Any]] = field(default_factory=dict)
     incident_types: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notification_regimes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Incident notification obligations (GDPR, NIS2, DORA, EU AI Act), by id."""
+    regime_sectors: dict[str, list[str]] = field(default_factory=dict)
+    """'dora' / 'nis2' -> sector words that make the organisation subject to it."""
     risk_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     """Messages about user catalogs that were reported and skipped."""
@@ -101,27 +126,40 @@ class Catalogs:
     def iso42001(self) -> dict[str, dict[str, Any]]:
         return self.control_sets.get(ISO42001, {})
 
+    def root_category(self, key: str) -> str:
+        """The brief's category a threat category rolls up to ('' if unknown)."""
+        if key in CATEGORIES:
+            return key
+        parent = (self.categories.get(key) or {}).get("parent")
+        return parent if parent in CATEGORIES else ""
+
     def known_27001(self, ref: str) -> bool:
         return ref in self.iso27001 or ref in self.clauses
 
 
 # -- reading ------------------------------------------------------------------------------
-def read_yaml(path: Path) -> Any:
+def read_yaml(path: Path, bundled: bool = True) -> Any:
+    """Parse a catalog file: regular files only, at most MAX_FILE_BYTES; user catalogs
+    (``bundled=False``) may not use YAML aliases."""
     name = path.name
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise CatalogError(name, "", f"cannot be read: {exc.strerror}") from None
+        raise CatalogError(name, "", f"cannot be read: {safefile.describe_os_error(exc)}") from None
     if size > MAX_FILE_BYTES:
         raise CatalogError(name, "", f"is {size} bytes; catalogs are limited to {MAX_FILE_BYTES}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = safefile.read_bytes_limited(path, MAX_FILE_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise CatalogError(name, "", "is not UTF-8 text") from None
+    except safefile.NotRegularFile as exc:
+        raise CatalogError(name, "", f"is not a regular file ({exc})") from None
+    except ValueError:
+        raise CatalogError(name, "", f"is larger than the limit of {MAX_FILE_BYTES} bytes") from None
     except OSError as exc:
-        raise CatalogError(name, "", f"cannot be read: {exc.strerror}") from None
+        raise CatalogError(name, "", f"cannot be read: {safefile.describe_os_error(exc)}") from None
     try:
-        return yaml.load(text, Loader=_Loader)
+        return yaml.load(text, Loader=_Loader if bundled else _NoAliasLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -209,7 +247,7 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def parse_file(path: Path, bundled: bool) -> CatalogFile:
     """Read and check one catalog file on its own (cross-references come later)."""
-    data = read_yaml(path)
+    data = read_yaml(path, bundled)
     c = _Checker(path.name)
     if not isinstance(data, dict):
         c.fail("", "must be a mapping with a 'catalog:' header")
@@ -256,6 +294,9 @@ def _check_controls(c: _Checker, data: dict[str, Any]) -> None:
 
 
 def _check_mapping(c: _Checker, data: dict[str, Any]) -> None:
+    for label, note in c.entries(data, "notes", False):
+        c.text(note, "title", label)
+        c.text(note, "text", label)
     values = c.items(data, "mappings", "")
     seen: set[str] = set()
     for i, m in enumerate(values):
@@ -285,20 +326,70 @@ def _check_mapping(c: _Checker, data: dict[str, Any]) -> None:
             c.text(t, "rationale", tl)
 
 
+EDITION_STATUS = ("published", "draft", "superseded")
+_EDITION_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _edition_date_ok(text: str) -> bool:
+    import datetime as _dt
+
+    if not _EDITION_DATE.match(text):
+        return False
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    try:
+        _dt.date(parts[0], parts[1], parts[2])
+    except ValueError:
+        return False
+    return True
+
+
 def _check_threats(c: _Checker, data: dict[str, Any]) -> None:
     extra = [o["id"] for _, o in c.entries(data, "categories", False)]
     for label, cat in c.entries(data, "categories", False):
         c.text(cat, "title", label)
+        # every extra category rolls up to one of the brief's five
+        c.choice(cat, "parent", label, CATEGORIES)
+        c.text(cat, "parent_rationale", label, required=False)
     tactics = [t["id"] for _, t in c.entries(data, "tactics", False)]
+    editions = {}
+    for label, e in c.entries(data, "editions", False):
+        c.text(e, "name", label)
+        c.text(e, "version", label)
+        date = c.text(e, "date", label)
+        if not _edition_date_ok(date):
+            c.fail(label, f"'date' is '{date}'; write a real date as YYYY, YYYY-MM or YYYY-MM-DD "
+                          "(in quotes)")
+        c.choice(e, "status", label, EDITION_STATUS)
+        editions[c.text(e, "framework", label)] = e["id"]
+    by_edition: dict[str, set[str]] = {}
     for label, t in c.entries(data, "threats"):
         c.text(t, "title", label)
-        c.text(t, "framework", label)
+        framework = c.text(t, "framework", label)
+        if editions and framework not in editions:
+            c.fail(label, f"framework '{framework}' is not one of the editions listed under "
+                          f"'editions' ({', '.join(editions)})")
+        by_edition.setdefault(editions.get(framework, ""), set()).add(t["id"])
         c.text(t, "description", label)
         c.choice(t, "category", label, (*CATEGORIES, *extra))
         c.strings(t, "asset_types", label, ASSET_TYPES, required=True)
         c.strings(t, "impact", label, IMPACTS, required=True)
         c.strings(t, "tactics", label, tactics)
         _check_refs_shape(c, t, label)
+    for label, x in c.entries(data, "crosswalks", False):
+        c.text(x, "title", label)
+        ends = [c.choice(x, end, label, list(editions.values())) for end in ("from", "to")]
+        for j, pair in enumerate(c.items(x, "pairs", label)):
+            pl = f"{label} pairs[{j}]"
+            if not isinstance(pair, dict):
+                c.fail(pl, "must have 'from', 'to' and 'note'")
+            c.text(pair, "note", pl)
+            sides = (("from", [c.text(pair, "from", pl)]), ("to", c.strings(pair, "to", pl)))
+            for (side, refs), edition in zip(sides, ends):
+                shipped = by_edition.get(edition)
+                for ref in refs:
+                    if shipped and ref not in shipped:
+                        c.fail(pl, f"'{side}' names '{ref}', which is not a threat of edition "
+                                   f"'{edition}' in this catalogue")
 
 
 def _check_documents(c: _Checker, data: dict[str, Any]) -> None:
@@ -337,6 +428,10 @@ def _check_vendor(c: _Checker, data: dict[str, Any]) -> None:
             _check_refs_shape(c, q, f"{label} {ql}")
     if abs(total - 100) > 0.01:
         c.fail("sections", f"section weights add up to {total:g}, not 100")
+    for i, band in enumerate(data.get("rating_bands") or []):
+        if (not isinstance(band, dict) or not isinstance(band.get("min"), (int, float))
+                or not str(band.get("rating") or "").strip()):
+            c.fail(f"rating_bands[{i}]", "needs a number 'min' (0-100) and a 'rating'")
 
 
 def _check_checklist(c: _Checker, data: dict[str, Any]) -> None:
@@ -356,6 +451,14 @@ def _check_incidents(c: _Checker, data: dict[str, Any]) -> None:
         _check_refs_shape(c, t, label)
     for label, s in c.entries(data, "severities", False):
         c.text(s, "title", label)
+    for label, r in c.entries(data, "notification_regimes", False):
+        for key in ("regime", "title", "source", "recipient"):
+            c.text(r, key, label)
+        c.choice(r, "clock", label, ("hours", "days", "months", "undue_delay"))
+        if r["clock"] != "undue_delay" and (not isinstance(r.get("period"), int) or r["period"] < 1):
+            c.fail(label, "'period' must be a whole number of 1 or more")
+        if not isinstance(r.get("applies"), dict):
+            c.fail(label, "'applies' must map conditions to values")
 
 
 def _check_risk_method(c: _Checker, data: dict[str, Any]) -> None:
@@ -421,6 +524,8 @@ def _merge(cats: Catalogs, cf: CatalogFile) -> None:
         cats.mappings.extend(d["mappings"])
     elif cf.kind == "threats":
         put(cats.categories, d.get("categories") or [], "categories")
+        put(cats.editions, d.get("editions") or [], "editions")
+        put(cats.crosswalks, d.get("crosswalks") or [], "crosswalks")
         put(cats.tactics, d.get("tactics") or [], "tactics")
         put(cats.threats, d["threats"], "threats")
     elif cf.kind == "documents":
@@ -436,6 +541,10 @@ def _merge(cats: Catalogs, cf: CatalogFile) -> None:
         put(cats.checklist, d["questions"], "questions")
     elif cf.kind == "incident_types":
         put(cats.incident_types, d["incident_types"], "incident_types")
+        put(cats.notification_regimes, d.get("notification_regimes") or [], "notification_regimes")
+        for key, words in (d.get("regime_sectors") or {}).items():
+            cats.regime_sectors = {**cats.regime_sectors,
+                                   key: [*cats.regime_sectors.get(key, []), *words]}
     elif cf.kind == "risk_method":
         put(cats.risk_methods, d["methods"], "methods")
 
@@ -489,8 +598,10 @@ def _merge_checked(cats: Catalogs, cf: CatalogFile) -> None:
     import copy
 
     trial = copy.copy(cats)
-    for name in ("control_sets", "objectives", "clauses", "threats", "categories", "tactics",
+    for name in ("control_sets", "objectives", "clauses", "threats", "categories", "editions",
+                 "crosswalks", "tactics",
                  "documents", "training_modules", "roles", "checklist", "incident_types",
+                 "notification_regimes",
                  "risk_methods"):
         setattr(trial, name, dict(getattr(cats, name)))
     trial.mappings = list(cats.mappings)
@@ -523,7 +634,24 @@ def load_catalogs(user_dir: str | Path | None = None, bundled_dir: Path | None =
             cats.skipped.append(f"{folder}: catalog folder does not exist; using the bundled catalogs only")
             return cats
         user_files = []
-        for p in catalog_paths(folder):
+        try:
+            listed = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+        except OSError as exc:
+            cats.skipped.append(f"{folder}: cannot be listed ({safefile.describe_os_error(exc)}); "
+                                "using the bundled catalogs only")
+            return cats
+        for p in listed:
+            try:
+                mode = p.stat().st_mode
+            except OSError as exc:
+                cats.skipped.append(f"{p.name}: cannot be read ({safefile.describe_os_error(exc)}) "
+                                    "(skipped)")
+                continue
+            if not stat.S_ISREG(mode):
+                cats.skipped.append(f"{p.name}: is {safefile.kind_of(mode)}, not a catalog file "
+                                    "(skipped)")
+                continue
+        for p in [p for p in listed if p.is_file()]:
             try:
                 user_files.append(parse_file(p, bundled=False))
             except CatalogError as exc:

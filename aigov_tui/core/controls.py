@@ -32,21 +32,31 @@ def includes_42001(assessment: Any) -> bool:
     return FW_42001 in (assessment.profile.get("frameworks") or [])
 
 
-def controls_in_scope(assessment: Any, catalogs: Any) -> list[dict[str, Any]]:
-    """Every control the SoA covers, in the order an auditor reads them."""
-    out: list[dict[str, Any]] = []
-    for cid, c in catalogs.iso27001.items():
-        out.append({"id": cid, "framework": FW_27001, "title": c.get("title", ""),
-                    "theme": c.get("theme", ""), "ai_relevance": c.get("ai_relevance", ""),
-                    "guidance": c.get("ai_guidance", "")})
+def entry_27001(cid: str, c: dict[str, Any]) -> dict[str, Any]:
+    return {"id": cid, "framework": FW_27001, "title": c.get("title", ""),
+            "theme": c.get("theme", ""), "ai_relevance": c.get("ai_relevance", ""),
+            "guidance": c.get("ai_guidance", "")}
+
+
+def entry_42001(catalogs: Any, cid: str, c: dict[str, Any]) -> dict[str, Any]:
+    objective = catalogs.objectives.get("iso42001_2023", {}).get(c.get("objective", ""), {})
+    return {"id": key_42001(cid), "framework": FW_42001, "title": c.get("title", ""),
+            "theme": objective.get("title", c.get("objective", "")),
+            "ai_relevance": c.get("ai_relevance", "high"),
+            "guidance": c.get("ai_guidance") or c.get("guidance", "")}
+
+
+def entry_custom(c: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(c["id"]), "framework": FW_CUSTOM, "title": c.get("title", ""),
+            "theme": "AI", "ai_relevance": "high", "guidance": c.get("objective", "")}
+
+
+def build_controls(assessment: Any, catalogs: Any) -> list[dict[str, Any]]:
+    """Every control the SoA covers, in the order an auditor reads them (a fresh list; the
+    model memoises it as ``scope_controls``)."""
+    out = [entry_27001(cid, c) for cid, c in catalogs.iso27001.items()]
     if includes_42001(assessment):
-        for cid, c in catalogs.iso42001.items():
-            objective = catalogs.objectives.get("iso42001_2023", {}).get(c.get("objective", ""), {})
-            out.append({"id": key_42001(cid), "framework": FW_42001, "title": c.get("title", ""),
-                        "theme": objective.get("title", c.get("objective", "")),
-                        "ai_relevance": c.get("ai_relevance", "high"),
-                        "guidance": c.get("ai_guidance") or c.get("guidance", "")})
-    for c in sorted(assessment.records(CUSTOM_CONTROLS), key=lambda r: natural_key(str(r.get("id")))):
-        out.append({"id": str(c["id"]), "framework": FW_CUSTOM, "title": c.get("title", ""),
-                    "theme": "AI", "ai_relevance": "high", "guidance": c.get("objective", "")})
+        out += [entry_42001(catalogs, cid, c) for cid, c in catalogs.iso42001.items()]
+    out += [entry_custom(c) for c in sorted(assessment.records(CUSTOM_CONTROLS),
+                                             key=lambda r: natural_key(str(r.get("id"))))]
     return out

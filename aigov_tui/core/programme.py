@@ -84,6 +84,17 @@ def _open_assignment(assessment: Assessment, person: str, module: str) -> bool:
                for a in assessment.records(ASSIGNMENTS))
 
 
+ALL_STAFF = "all_staff"
+"""The training catalog's role that every person belongs to, whatever their own role."""
+
+
+def audience_people(assessment: Assessment, roles: list[str] | None) -> list[str]:
+    """IDs of the people a module with audience ``roles`` is for: everyone for "All staff"."""
+    wanted = set(roles or [])
+    return [p["id"] for p in assessment.records(PEOPLE)
+            if ALL_STAFF in wanted or p.get("role") in wanted]
+
+
 def assign(assessment: Assessment, catalogs: Any, module: str, due: str, *,
            roles: list[str] | None = None, people: list[str] | None = None) -> list[str]:
     """Assign a module to everyone with one of ``roles`` and to the named ``people``; with
@@ -94,9 +105,9 @@ def assign(assessment: Assessment, catalogs: Any, module: str, due: str, *,
         raise KeyError(f"{module} is not a training module")
     if roles is None and people is None:
         roles = list(mod.get("audience") or [])
-    wanted_roles, wanted_people = set(roles or []), set(people or [])
-    chosen = [p["id"] for p in assessment.records(PEOPLE)
-              if p.get("role") in wanted_roles or p["id"] in wanted_people]
+    by_role = set(audience_people(assessment, roles))
+    wanted_people = set(people or [])
+    chosen = [p["id"] for p in assessment.records(PEOPLE) if p["id"] in by_role or p["id"] in wanted_people]
     added = []
     for pid in chosen:
         if _open_assignment(assessment, pid, module):
@@ -143,9 +154,9 @@ def audit_controls(assessment: Assessment, catalogs: Any, audit: dict[str, Any])
     """The controls an audit samples: its scope, or every applicable AI-relevant control."""
     if audit.get("scope_controls"):
         return list(audit["scope_controls"])
-    from .soa import soa_rows
+    from .soa import _soa_rows
 
-    return [r["id"] for r in soa_rows(assessment, catalogs)
+    return [r["id"] for r in _soa_rows(assessment, catalogs)
             if r["applicable"] == "Yes" and r.get("ai_relevance") in ("high", "medium")]
 
 
@@ -153,14 +164,14 @@ def independence_problems(assessment: Assessment, catalogs: Any, audit: dict[str
     """An auditor must not audit a control they own (ISO 27001 9.2.2: objectivity)."""
     if catalogs is None:
         return []
-    from .soa import soa_rows
+    from .soa import _soa_rows
 
     auditors = _names(audit.get("lead")) | _names(audit.get("team"))
     if not auditors:
         return []
     scope = set(audit_controls(assessment, catalogs, audit))
     out = []
-    for r in soa_rows(assessment, catalogs):
+    for r in _soa_rows(assessment, catalogs):
         owner = str(r.get("owner") or "").strip()
         if r["id"] in scope and _names(owner) & auditors:
             out.append(f"{owner} owns {r['id']} and audits it: choose another auditor for that "
@@ -252,9 +263,16 @@ def _add_months(day: _dt.date, months: int) -> _dt.date:
     raise ValueError(day)  # pragma: no cover
 
 
-def surveillance_plan(assessment: Assessment) -> list[dict[str, str]]:
+DONE_WINDOW_DAYS = 90
+"""A certification-body audit held up to this many days before its due date counts for it."""
+
+
+def surveillance_plan(assessment: Assessment, today: _dt.date | None = None) -> list[dict[str, str]]:
     """Certification-body surveillance and recertification from Step 1's certificate dates,
-    with the planned internal audits, in date order."""
+    with the planned internal audits, in date order. Each event has a state on ``today``:
+    Done, Overdue, In progress or Planned. An external audit is done when Step 1's last
+    certification-body audit is on or after it (or up to 90 days before it)."""
+    today = today or _dt.date.today()
     events: list[dict[str, str]] = []
     p = assessment.profile
     try:
@@ -265,22 +283,41 @@ def surveillance_plan(assessment: Assessment) -> list[dict[str, str]]:
         expiry = _dt.date.fromisoformat(str(p.get("certificate_expiry") or ""))
     except ValueError:
         expiry = None
+    try:
+        last = _dt.date.fromisoformat(str(p.get("last_external_audit") or ""))
+    except ValueError:
+        last = None
     body = str(p.get("certification_body") or "the certification body")
+
+    def external_state(day: _dt.date) -> str:
+        if last is not None and last >= day - _dt.timedelta(days=DONE_WINDOW_DAYS):
+            return "Done"
+        return "Overdue" if day < today else "Planned"
+
     if issued:
         for n in (1, 2):
-            events.append({"date": _add_months(issued, 12 * n).isoformat(), "kind": "External",
-                           "event": f"Surveillance audit {n} by {body}",
+            day = _add_months(issued, 12 * n)
+            events.append({"date": day.isoformat(), "kind": "External",
+                           "event": f"Surveillance audit {n} by {body}", "state": external_state(day),
                            "notes": "Due within 12 months of the previous audit; include the AI systems in scope."})
     if expiry or issued:
         end = expiry or _add_months(issued, 36)  # type: ignore[arg-type]
-        events.append({"date": _add_months(end, -3).isoformat(), "kind": "External",
-                       "event": f"Recertification audit by {body}",
+        day = _add_months(end, -3)
+        events.append({"date": day.isoformat(), "kind": "External",
+                       "event": f"Recertification audit by {body}", "state": external_state(day),
                        "notes": f"Before the certificate expires on {end.isoformat()}."})
     for a in sorted(assessment.records(AUDITS), key=lambda r: str(r.get("start") or "")):
         if a.get("start"):
+            status = str(a.get("status") or "")
+            try:
+                late = _dt.date.fromisoformat(str(a["start"])) < today
+            except ValueError:
+                late = False
+            state = ("Done" if status in ("Reported", "Closed") else "In progress"
+                     if status == "In progress" else "Overdue" if late else "Planned")
             events.append({"date": str(a["start"]), "kind": "Internal",
-                           "event": f"{a['id']} {a.get('title', '')}",
-                           "notes": f"Lead {a.get('lead', '')}; {a.get('status', '')}"})
+                           "event": f"{a['id']} {a.get('title', '')}", "state": state,
+                           "notes": f"Lead {a.get('lead', '')}; {status}"})
     return sorted(events, key=lambda e: e["date"])
 
 

@@ -28,6 +28,11 @@ ID_PREFIXES: dict[str, str] = {
     "people": "PER",
     "assignments": "ASG",
     "checklist": "CHK",
+    "vendor_certs": "VC",
+    "vendor_answers": "VQA",
+    "vendor_actions": "VA",
+    "timeline": "TL",
+    "notifications": "NTF",
 }
 KEYED_TABLES = ("soa", "clauses")
 """Registers keyed by catalog entries rather than by issued IDs."""
@@ -68,6 +73,9 @@ PROFILE = Register(
               help="Start of the three-year cycle; surveillance audits are planned from it."),
         Field("certificate_expiry", "Certificate expiry", Kind.DATE, width=14,
               required_when=RequiredWhen("certification_status", ("Certified",))),
+        Field("last_external_audit", "Last certification-body audit", Kind.DATE, width=14,
+              help="Date of the latest surveillance or certification audit; the Step 7 calendar "
+                   "marks the audits up to it done and later past ones overdue."),
         Field("isms_owner", "ISMS owner", width=24,
               help="The person or role accountable for the ISMS; shown on the workbook cover."),
         Field("classification", "Classification of this assessment", Kind.CHOICE,
@@ -93,9 +101,13 @@ AI_SYSTEMS = Register(
               help="What the system is for and who relies on its outputs."),
         Field("business_owner", "Business owner", required=True, width=22, table_width=16,
               table_rank=6),
-        Field("role", "Organisation's role", Kind.CHOICE, ("Provider", "Deployer", "Both"),
+        Field("role", "Organisation's role", Kind.CHOICE,
+              ("Provider", "Deployer", "Both", "Importer", "Distributor", "Authorised representative"),
               required=True, width=14, in_table=False,
-              help="EU AI Act roles: provider builds or places it on the market; deployer uses it."),
+              help="EU AI Act operator roles (Art. 3): provider builds it or places it on the "
+                   "market under its name; deployer uses it; Both = provider and deployer; "
+                   "importer, distributor and authorised representative (Art. 22-24) pass it on "
+                   "or act for a provider outside the EU."),
         Field("provenance", "Provenance", Kind.CHOICE,
               ("Built in-house", "Fine-tuned third-party model", "Third-party API or SaaS"),
               required=True, width=26, table_width=16, table_rank=4),
@@ -236,7 +248,7 @@ RISKS = Register(
         "treatment", "planned_27001", "planned_42001", "treatment_status", "due_date",
         # ... then the details (grouped as an outline on the sheet, printed on the next pages)
         "scenario", "vulnerability", "assets", "ai_systems", "impact_dimensions",
-        "existing_controls", "treatment_plan", "action_owner", "accepted_by", "accepted_on",
+        "existing_controls", "treatment_plan", "action_owner", "accepted_by", "accepted_on", "acceptance",
         "last_review", "next_review",
     ),
     fields=(
@@ -280,8 +292,13 @@ RISKS = Register(
         Field("residual_level", "Residual level", derived=True, width=10, table_width=9,
               table_rank=3, table_label="Residual"),
         Field("accepted_by", "Accepted by", width=20, in_table=False,
-              help="The risk owner's name, when the risk is retained or stays above the threshold."),
+              help="The risk owner's name, when the risk is retained or stays above the threshold "
+                   "(an individual acceptance); other risks are accepted with the treatment plan."),
         Field("accepted_on", "Accepted on", Kind.DATE, width=12, in_table=False),
+        Field("acceptance", "Residual risk acceptance", derived=True, width=44, in_table=False,
+              help="ISO/IEC 27001 6.1.3 f: individually (above the threshold or Retain), "
+                   "otherwise with the risk owner's approval of the treatment plan (Step 3, "
+                   "risk method tab)."),
         Field("last_review", "Last review", Kind.DATE, width=12, in_table=False),
         Field("next_review", "Next review", Kind.DATE, width=12, in_table=False),
     ),
@@ -312,6 +329,14 @@ SOA_REASONS = ("Risk treatment", "Legal or regulatory", "Contractual",
                "Business requirement or best practice")
 SOA_STATUS = ("Not implemented", "Planned", "Partially implemented", "Implemented")
 
+def _soa_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+    status = record.get("status")
+    if record.get("applicable") == "No" and status not in (None, "", "Not implemented"):
+        return [("status", f"{record.get('id')} is excluded (Applicable: No) but its status is "
+                           f"{status}: set the status to Not implemented, or make it applicable.")]
+    return []
+
+
 SOA = Register(
     name="soa",
     title="Statement of Applicability",
@@ -321,6 +346,7 @@ SOA = Register(
     id_header="Control ID",
     title_field="title",
     keyed=True,
+    rules=(_soa_rules,),
     fields=(
         Field("framework", "Framework", derived=True, width=16, table_width=6, table_rank=8,
               table_label="Fw"),
@@ -591,6 +617,27 @@ CHECKLIST = Register(
 FINDING_GRADES = ("Major nonconformity", "Minor nonconformity", "Observation",
                   "Opportunity for improvement")
 FINDING_STATUS = ("Open", "Action in progress", "Awaiting effectiveness check", "Closed")
+NONCONFORMITIES = FINDING_GRADES[:2]
+CAPA_FIELDS = (("correction", "Correction"), ("root_cause", "Root cause"),
+               ("corrective_action", "Corrective action"),
+               ("effectiveness_on", "Effectiveness checked on"),
+               ("effectiveness_result", "Effectiveness result"))
+
+
+def _finding_rules(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+    """ISO 27001 10.2: a nonconformity is closed once corrected, its cause found, corrective
+    action taken and that action checked to be effective. Observations and opportunities for
+    improvement may close without them."""
+    if record.get("status") != "Closed" or record.get("grade") not in NONCONFORMITIES:
+        return []
+    out = [(key, f"{label} is required to close a nonconformity (ISO 27001 10.2).")
+           for key, label in CAPA_FIELDS if not record.get(key)]
+    if record.get("effectiveness_result") == "Not effective":
+        out.append(("effectiveness_result", "The corrective action was not effective: take further "
+                                            "action before closing (ISO 27001 10.2)."))
+    return out
+
+
 FINDINGS = Register(
     name="findings",
     title="Findings",
@@ -599,6 +646,7 @@ FINDINGS = Register(
     sheet="Findings & CAPA",
     id_header="Finding ID",
     title_field="requirement",
+    rules=(_finding_rules,),
     fields=(
         Field("audit", "Audit", Kind.REF, ref="audits", required=True, width=10, table_width=8,
               table_rank=4),
@@ -631,9 +679,265 @@ FINDINGS = Register(
     ),
 )
 
+# --- AI vendors (ISO 27001 A.5.19-A.5.23, ISO 42001 A.10.2-A.10.3) ---------------------------
+VENDOR_SUPPLIES = ("Models", "Training data", "AI APIs or SaaS", "Infrastructure or compute",
+                   "Labelling or annotation", "Other")
+CRITICALITY = ("Low", "Medium", "High", "Critical")
+DPA_CHOICES = ("Yes", "No", "n.a.")
+VENDORS = Register(
+    name="vendors",
+    title="AI vendors",
+    item="AI vendor",
+    id_prefix=ID_PREFIXES["vendors"],
+    sheet="Vendors",
+    id_header="Vendor ID",
+    fields=(
+        Field("name", "Name", required=True, width=26, table_width=20, table_rank=1),
+        Field("service", "Service supplied", required=True, width=30, in_table=False,
+              help="What they provide to you, e.g. 'hosted LLM API for the support assistant'."),
+        Field("supplies", "What they supply", Kind.MULTICHOICE, VENDOR_SUPPLIES, width=28,
+              in_table=False),
+        Field("criticality", "Criticality", Kind.CHOICE, CRITICALITY, required=True, width=11,
+              table_width=8, table_rank=3, table_label="Crit."),
+        Field("data_classification", "Data shared (classification)", Kind.CHOICE, CLASSIFICATIONS,
+              width=14, in_table=False),
+        Field("personal_data", "Personal data shared", Kind.CHOICE, YES_NO, required=True, width=10,
+              in_table=False),
+        Field("contract_ref", "Contract reference", width=18, in_table=False),
+        Field("contract_date", "Contract date", Kind.DATE, width=12, in_table=False),
+        Field("dpa", "Data-processing agreement", Kind.CHOICE, DPA_CHOICES, width=10, in_table=False,
+              help="GDPR Art. 28 agreement in place: Yes, No, or n.a. when no personal data is shared."),
+        Field("ai_systems", "Linked AI systems", Kind.REFS, ref="ai_systems", width=16, in_table=False),
+        Field("assets", "Linked assets", Kind.REFS, ref="assets", width=16, in_table=False),
+        Field("risks", "Linked risks", Kind.REFS, ref="risks", width=16, in_table=False,
+              help="Supply-chain risks this vendor bears on; a poor rating suggests raising their likelihood."),
+        Field("owner", "Owner", required=True, width=18, table_width=12, table_rank=6),
+        Field("next_review", "Next review", Kind.DATE, width=12, table_width=10, table_rank=7,
+              table_label="Review"),
+        Field("notes", "Notes", Kind.LONGTEXT, width=40, in_table=False),
+        Field("score", "Score %", derived=True, width=8, table_width=6, table_rank=2,
+              table_label="Score"),
+        Field("rating", "Rating", derived=True, width=14, table_width=13, table_rank=2),
+        Field("flags", "Flags", derived=True, width=40, table_width=18, table_rank=4),
+    ),
+)
+
+VENDOR_CERTS = Register(
+    name="vendor_certs",
+    title="Vendor certifications",
+    item="vendor certification",
+    id_prefix=ID_PREFIXES["vendor_certs"],
+    sheet="Vendor Certifications",
+    id_header="Cert ID",
+    title_field="certification",
+    fields=(
+        Field("vendor", "Vendor", Kind.REF, ref="vendors", required=True, width=10, table_width=14,
+              table_rank=3),
+        Field("certification", "Certification", Kind.REF, ref="vendor_certifications", required=True,
+              width=22, table_width=16, table_rank=1,
+              help="ISO 27001, ISO 42001, SOC 2 Type II … from the questionnaire catalog."),
+        Field("other_name", "Name (for Other)", width=20, in_table=False,
+              required_when=RequiredWhen("certification", ("other",))),
+        Field("issued", "Issued or report period end", Kind.DATE, width=12, table_width=10,
+              table_rank=5, table_label="Issued"),
+        Field("expiry", "Expiry", Kind.DATE, required=True, width=12, table_width=10, table_rank=2,
+              help="Certificate expiry, or for a SOC 2 report the date it stops being current "
+                   "(usually 12 months after the period end)."),
+        Field("scope", "Scope covers the AI service", Kind.CHOICE, YES_NO, width=8, in_table=False),
+        Field("evidence", "Evidence", Kind.REFS, ref="evidence", width=12, in_table=False),
+        Field("state", "State", derived=True, width=14, table_width=12, table_rank=4),
+    ),
+)
+
+VENDOR_ANSWERS = Register(
+    name="vendor_answers",
+    title="Vendor answers",
+    item="vendor answer",
+    id_prefix=ID_PREFIXES["vendor_answers"],
+    sheet="Vendor Assessment",
+    id_header="Answer ID",
+    title_field="question",
+    fields=(
+        Field("vendor", "Vendor", Kind.REF, ref="vendors", required=True, width=10, in_table=False),
+        Field("question", "Question", Kind.REF, ref="vendor_questions", required=True, width=10,
+              table_width=7, table_rank=1, table_label="Q"),
+        Field("text", "Question text", derived=True, width=60, table_width=40, table_rank=4,
+              table_label="Question"),
+        Field("answer", "Answer", Kind.REF, ref="vendor_answer_scale", width=24, table_width=18,
+              table_rank=2, help="From the catalog's answer scale; leave empty while unanswered "
+                                 "(unanswered questions are never scored)."),
+        Field("comment", "Evidence or comment", Kind.LONGTEXT, width=40, in_table=False,
+              required_when=RequiredWhen("answer", ("NA",)),
+              help="What the vendor showed you; for N/A, why the question does not apply."),
+        Field("weight", "Weight", derived=True, width=8, table_width=4, table_rank=5, table_label="W"),
+        Field("score", "Score", derived=True, width=8, table_width=6, table_rank=3),
+    ),
+)
+
+ACTION_STATUS = ("Open", "In progress", "Done")
+VENDOR_ACTIONS = Register(
+    name="vendor_actions",
+    title="Vendor actions",
+    item="vendor follow-up action",
+    id_prefix=ID_PREFIXES["vendor_actions"],
+    sheet="Vendor Actions",
+    id_header="Action ID",
+    title_field="action",
+    fields=(
+        Field("vendor", "Vendor", Kind.REF, ref="vendors", required=True, width=10, table_width=14,
+              table_rank=3),
+        Field("action", "Action", Kind.LONGTEXT, required=True, width=44, table_width=30, table_rank=1),
+        Field("owner", "Owner", required=True, width=18, table_width=12, table_rank=4),
+        Field("due", "Due date", Kind.DATE, required=True, width=12, table_width=10, table_rank=2),
+        Field("status", "Status", Kind.CHOICE, ACTION_STATUS, required=True, width=12, table_width=11,
+              table_rank=5),
+        Field("overdue", "Overdue", derived=True, width=8, table_width=7, table_rank=6),
+    ),
+)
+
+# --- AI incidents (ISO 27001 A.5.24-A.5.28, A.6.8; ISO 42001 A.8.4; EU AI Act Art. 73) ---------
+INCIDENT_STATUS = ("New", "Triaged", "Contained", "Eradicated", "Recovered", "Closed")
+SEVERITIES = ("Low", "Medium", "High", "Critical")
+SERIOUS_INCIDENT = ("No", "Yes", "Yes, a person died",
+                    "Yes, widespread infringement or critical infrastructure disruption")
+DATETIME_HELP = "Local time written YYYY-MM-DD HH:MM, e.g. 2026-11-30 14:05."
+
+
+def _hook(name: str) -> Any:
+    """A rule that lives in a domain module above this one (it plugs itself in when imported)."""
+    def rule(record: dict[str, Any], ctx: Any) -> list[tuple[str, str]]:
+        check = RULE_HOOKS.get(name)
+        return check(record, ctx) if check else []
+    rule.__name__ = f"_{name}"
+    return rule
+
+
+_incident_rules = _hook("incident_rules")
+_notification_rules = _hook("notification_rules")
+_timeline_rules = _hook("timeline_rules")
+
+
+INCIDENTS = Register(
+    name="incidents",
+    title="AI incidents",
+    item="AI incident",
+    id_prefix=ID_PREFIXES["incidents"],
+    sheet="Incidents",
+    id_header="Incident ID",
+    title_field="title",
+    rules=(_incident_rules,),
+    fields=(
+        Field("title", "Title", required=True, width=30, table_width=22, table_rank=1),
+        Field("description", "Description", Kind.LONGTEXT, required=True, width=50, in_table=False),
+        Field("detected_at", "Detected at", required=True, width=16, table_width=16, table_rank=6,
+              table_label="Detected", max_length=16, help=DATETIME_HELP),
+        Field("aware_at", "Became aware at", width=16, in_table=False, max_length=16,
+              help="When the organisation became aware it is a reportable incident; the legal "
+                   "clocks start here (detection time when empty). " + DATETIME_HELP),
+        Field("reported_by", "Reported by", width=18, in_table=False),
+        Field("type", "Incident type", Kind.REF, ref="incident_types", width=12, in_table=False,
+              help="From the AI incident-type catalog (AIT-01 …)."),
+        Field("ai_systems", "Affected AI systems", Kind.REFS, ref="ai_systems", width=16,
+              in_table=False),
+        Field("assets", "Affected assets", Kind.REFS, ref="assets", width=16, in_table=False),
+        Field("severity", "Severity", Kind.CHOICE, SEVERITIES, required=True, width=10,
+              table_width=8, table_rank=3, table_label="Sev."),
+        Field("status", "Status", Kind.CHOICE, INCIDENT_STATUS, required=True, width=12,
+              table_width=10, table_rank=2),
+        Field("isms_ref", "ISMS incident reference", width=16, in_table=False),
+        Field("personal_data", "Personal data involved", Kind.CHOICE, YES_NO, required=True, width=8,
+              in_table=False),
+        Field("gdpr_role", "GDPR role for that data", Kind.CHOICE, ("Controller", "Processor"),
+              width=10, in_table=False, required_when=RequiredWhen("personal_data", ("Yes",))),
+        Field("high_risk_to_people", "High risk to the people concerned", Kind.CHOICE, YES_NO,
+              width=8, in_table=False, help="GDPR Art. 34: they must then be told."),
+        Field("nis2_significant", "Significant incident (NIS2 Art. 23(3))", Kind.CHOICE, YES_NO,
+              width=8, in_table=False),
+        Field("dora_major", "Major ICT-related incident (DORA Art. 18)", Kind.CHOICE, YES_NO,
+              width=8, in_table=False),
+        Field("classified_at", "Classified as major at", width=16, in_table=False, max_length=16,
+              help="DORA: the 4-hour clock runs from classification. " + DATETIME_HELP),
+        Field("serious_incident", "Serious incident (EU AI Act Art. 3(49))", Kind.CHOICE,
+              SERIOUS_INCIDENT, width=20, in_table=False),
+        Field("risks", "Linked risks", Kind.REFS, ref="risks", width=14, in_table=False),
+        Field("controls", "Linked controls", Kind.REFS, ref="soa", width=16, in_table=False),
+        Field("root_cause", "Root cause", Kind.LONGTEXT, width=40, in_table=False,
+              required_when=RequiredWhen("status", ("Closed",))),
+        Field("lessons", "Lessons learned (A.5.27)", Kind.LONGTEXT, width=40, in_table=False,
+              required_when=RequiredWhen("status", ("Closed",))),
+        Field("follow_up_risks", "Follow-up: new or re-rated risks", Kind.REFS, ref="risks", width=14,
+              in_table=False),
+        Field("follow_up_findings", "Follow-up: findings", Kind.REFS, ref="findings", width=14,
+              in_table=False),
+        Field("evidence", "Evidence collected (A.5.28)", Kind.REFS, ref="evidence", width=14,
+              in_table=False),
+        Field("closed_at", "Closed at", width=16, in_table=False, max_length=16,
+              required_when=RequiredWhen("status", ("Closed",)), help=DATETIME_HELP),
+        Field("obligations", "Notifications", derived=True, width=24, table_width=18, table_rank=4,
+              table_label="Notifications"),
+    ),
+)
+
+TIMELINE = Register(
+    name="timeline",
+    title="Incident timeline",
+    item="timeline entry",
+    id_prefix=ID_PREFIXES["timeline"],
+    sheet="Incident Timeline",
+    id_header="Entry ID",
+    title_field="entry",
+    rules=(_timeline_rules,),
+    fields=(
+        Field("incident", "Incident", Kind.REF, ref="incidents", required=True, width=10,
+              table_width=8, table_rank=3),
+        Field("at", "At", required=True, width=16, table_width=16, table_rank=2, max_length=16,
+              help=DATETIME_HELP),
+        Field("entry", "What happened or was done", Kind.LONGTEXT, required=True, width=60,
+              table_width=40, table_rank=1, table_label="Entry"),
+        Field("by", "By", width=16, table_width=12, table_rank=4),
+    ),
+)
+
+NOTIFICATION_BASIS = ("Applies", "Added", "Waived")
+NOTIFICATIONS = Register(
+    name="notifications",
+    title="Notifications",
+    item="notification obligation",
+    id_prefix=ID_PREFIXES["notifications"],
+    sheet="Notifications",
+    id_header="Obligation ID",
+    title_field="regime",
+    rules=(_notification_rules,),
+    fields=(
+        Field("incident", "Incident", Kind.REF, ref="incidents", required=True, width=10,
+              table_width=8, table_rank=4),
+        Field("regime", "Obligation", Kind.REF, ref="notification_regimes", required=True, width=20,
+              table_width=22, table_rank=1,
+              help="From the incident-type catalog's notification regimes (GDPR, NIS2, DORA, EU AI Act)."),
+        Field("basis", "Basis", Kind.CHOICE, NOTIFICATION_BASIS, required=True, width=9,
+              table_width=8, table_rank=6,
+              help="Applies (computed from the profile and the incident), Added by you, or Waived."),
+        Field("reason", "Reason (added or waived)", Kind.LONGTEXT, width=36, in_table=False,
+              required_when=RequiredWhen("basis", ("Added", "Waived"))),
+        Field("met_at", "Met at", width=16, table_width=16, table_rank=5, max_length=16,
+              help="When the notification was sent. " + DATETIME_HELP),
+        Field("reference", "Notification reference", width=20, in_table=False,
+              help="The authority's case number or your message reference."),
+        Field("notes", "Notes", Kind.LONGTEXT, width=30, in_table=False),
+        Field("deadline", "Deadline", derived=True, width=16, table_width=16, table_rank=2),
+        Field("state", "State", derived=True, width=10, table_width=9, table_rank=3),
+    ),
+)
+
 REGISTERS: dict[str, Register] = {r.name: r for r in (
     AI_SYSTEMS, ASSETS, RISKS, CUSTOM_CONTROLS, EVIDENCE, DOCUMENTS, TRAINING, PEOPLE, ASSIGNMENTS,
-    AUDITS, CHECKLIST, FINDINGS)}
+    AUDITS, CHECKLIST, FINDINGS, VENDORS, VENDOR_CERTS, VENDOR_ANSWERS, VENDOR_ACTIONS, INCIDENTS,
+    TIMELINE, NOTIFICATIONS)}
 """Registers with issued IDs, by table name. Later steps add theirs here."""
+OWNED: dict[str, tuple[tuple[str, str], ...]] = {
+    "vendors": (("vendor_answers", "vendor"), ("vendor_certs", "vendor"), ("vendor_actions", "vendor")),
+    "incidents": (("timeline", "incident"), ("notifications", "incident")),
+}
+"""Records that belong to another (register, reference field): deleted with their owner."""
 KEYED_REGISTERS: dict[str, Register] = {r.name: r for r in (SOA, CLAUSES)}
 """Registers with a declaration, by table name. Later steps add theirs here."""

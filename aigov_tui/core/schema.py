@@ -7,6 +7,7 @@ imports a register reads this declaration; nothing else spells out a register's 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
@@ -236,6 +237,7 @@ class Register:
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
 def colour_map(values: Iterable[str], colour_names: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -244,9 +246,12 @@ def colour_map(values: Iterable[str], colour_names: Iterable[str]) -> tuple[tupl
 
 
 def clean_text(value: str) -> str:
-    """Normalise line ends and drop control characters that no form or sheet can hold."""
+    """Normalise line ends and drop control characters that no form or sheet can hold.
+
+    Lone surrogates (which UTF-8 cannot encode, so the file could not be saved) become U+FFFD.
+    """
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL_RE.sub("", value)
+    return _SURROGATE_RE.sub("\ufffd", _CONTROL_RE.sub("", value))
 
 
 def is_blank(value: Any) -> bool:
@@ -394,6 +399,7 @@ def display(f: Field, value: Any) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=65536)
 def natural_key(record_id: str) -> tuple[tuple[int, Any], ...]:
     """Sort IDs as people read them: SYS-2 before SYS-10, A.5.9 before A.5.10."""
     parts = re.split(r"(\d+)", record_id or "")

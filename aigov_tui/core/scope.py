@@ -87,4 +87,4 @@ def set_addendum(assessment: Assessment, text: str, *, edited: bool) -> None:
 
     assessment.scope["addendum"] = clean_text(text)
     assessment.scope["edited"] = bool(edited)
-    touch(assessment)
+    touch(assessment, "scope")

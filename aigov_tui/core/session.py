@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import safefile
+from .index import ProblemIndex
 from .model import Assessment
 from .settings import remember
 from .store import SUFFIX, Store, StoreError
+from .undo import UndoJournal
 
 
 @dataclass
@@ -17,6 +21,24 @@ class Session:
     assessment: Assessment
     notices: list[str] = field(default_factory=list)
     """Things the user should be told on opening (stale lock taken over, migration, read-only)."""
+    journal: UndoJournal = field(default_factory=UndoJournal)
+    """The last changes made in this session, for undo (ctrl+z)."""
+    catalogs: object = None
+    index: ProblemIndex = field(init=False)
+    """Every record's problems, kept up to date edit by edit (see :mod:`..core.index`)."""
+
+    def __post_init__(self) -> None:
+        self.index = ProblemIndex(self.assessment, self.catalogs)
+
+    def record_count(self) -> int:
+        return sum(len(r) for r in self.assessment.registers.values())
+
+    def warm_up(self) -> None:
+        """The work that a large file needs once after opening, done off the UI thread: check
+        every record and serialise it for the next save."""
+        self.index.refresh()
+        if not self.read_only:
+            self.store.prime(self.assessment)
 
     @property
     def path(self) -> Path:
@@ -27,17 +49,26 @@ class Session:
         return self.store.read_only
 
     @classmethod
-    def open(cls, path: str | Path) -> "Session":
+    def open(cls, path: str | Path, catalogs: object = None) -> "Session":
         store = Store.open_or_read_only(path)
         try:
             assessment = store.load()
         except BaseException:
             store.close()
             raise
-        s = cls(store, assessment)
+        s = cls(store, assessment, catalogs=catalogs)
         if store.lock_holder:
             s.notices.append(f"Opened read-only: {store.path.name} is open in another aigov "
                              f"({store.lock_holder}). Close it there to edit here.")
+        if store.read_only_reason:
+            s.notices.append(f"Opened read-only: {store.read_only_reason}")
+        if store.load_problems:
+            n = len(store.load_problems)
+            first = store.load_problems[0]
+            s.notices.append(
+                f"{n} problem{'s' if n != 1 else ''} found while reading {store.path.name}, e.g. "
+                f"{str(first).rstrip('.')}. Values that could not be used are kept in the file's 'quarantine' "
+                "table, never deleted. Press F8 to list every problem.")
         if store.recovered_stale_lock:
             s.notices.append(f"Took over a lock left by an aigov that is no longer running "
                              f"({store.recovered_stale_lock}).")
@@ -48,10 +79,10 @@ class Session:
         return s
 
     @classmethod
-    def create(cls, path: str | Path, assessment: Assessment) -> "Session":
+    def create(cls, path: str | Path, assessment: Assessment, catalogs: object = None) -> "Session":
         store = Store.create(path, assessment)
         remember(store.path)
-        return cls(store, assessment)
+        return cls(store, assessment, catalogs=catalogs)
 
     def close(self) -> None:
         self.store.close()
@@ -63,6 +94,9 @@ def check_new_path(text: str, organisation: str) -> tuple[Path | None, str]:
     if not text:
         stem = re.sub(r"[^A-Za-z0-9]+", "-", organisation).strip("-").lower() or "assessment"
         text = f"{stem}{SUFFIX}"
+    bad = safefile.bad_name(text)
+    if bad:
+        return None, f"The file name {text!r} {bad}; choose another name."
     path = Path(text).expanduser()
     if not path.name.endswith(SUFFIX):
         path = path.with_name(path.name + SUFFIX)
@@ -70,7 +104,7 @@ def check_new_path(text: str, organisation: str) -> tuple[Path | None, str]:
         return None, f"{path} is a folder; give a file name."
     if not path.parent.exists():
         return None, f"The folder {path.parent} does not exist."
-    if path.exists():
+    if os.path.lexists(path):
         return None, f"{path} already exists; open it instead, or choose another name."
     return path, ""
 
@@ -84,6 +118,10 @@ def check_existing_path(text: str) -> tuple[Path | None, str]:
         return None, f"{path} does not exist."
     if path.is_dir():
         return None, f"{path} is a folder, not an assessment file."
+    try:
+        Store.check_openable(path)
+    except StoreError as exc:
+        return None, str(exc)
     return path, ""
 
 

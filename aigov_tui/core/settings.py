@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from . import safefile
 from .paths import config_dir
 from .store import atomic_write_text
 
@@ -18,7 +19,7 @@ def _recent_path() -> Path:
 def recent_files() -> list[Path]:
     """Recently opened assessments that still exist, newest first. Never raises."""
     try:
-        items = json.loads(_recent_path().read_text(encoding="utf-8"))
+        items = json.loads(safefile.read_bytes_limited(_recent_path(), 1024 ** 2).decode("utf-8"))
     except (OSError, ValueError):
         return []
     if not isinstance(items, list):

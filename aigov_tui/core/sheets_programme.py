@@ -193,6 +193,9 @@ SURVEILLANCE_COLUMNS = [
     Column("Kind", lambda e: e.get("kind"), 10,
            highlights=_highlights(("External", "Internal"), ("blue", "grey"))),
     Column("Event", lambda e: e.get("event"), 50),
+    Column("State", lambda e: e.get("state"), 12,
+           highlights=_highlights(("Done", "In progress", "Planned", "Overdue"),
+                                  ("green", "yellow", "grey", "red"))),
     Column("Notes", lambda e: e.get("notes"), 70),
 ]
 
@@ -240,6 +243,6 @@ SHEETS = (
           layout=Layout(core=13)),
     Sheet(SURVEILLANCE_SHEET, 'Certification-body surveillance and recertification audits from the certificate dates (Step 1), with the planned internal audits, in date order (Step 7).',
           columns=lambda b: SURVEILLANCE_COLUMNS,
-          rows=lambda b: programme.surveillance_plan(b.assessment), freeze="A2"),
+          rows=lambda b: programme.surveillance_plan(b.assessment, b.today), freeze="A2"),
 )
 PROGRAMME_SHEETS = tuple((s.name, s.about) for s in SHEETS)

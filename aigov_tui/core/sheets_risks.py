@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from openpyxl.styles import Alignment
@@ -30,9 +31,12 @@ def band_colour(method: dict[str, Any], likelihood: int, impact: int) -> str | N
 
 def _threshold_text(method: dict[str, Any]) -> str:
     threshold = method.get("acceptance_threshold") or "(not set)"
-    return (f"A risk whose remaining level (residual, or inherent until the residual risk is "
-            f"rated) is above {threshold}, or whose treatment option is Retain, needs the risk "
-            f"owner's recorded acceptance (name and date).")
+    return (f"ISO/IEC 27001 6.1.3 f: the risk owners approve the treatment plan and accept every "
+            f"residual risk. A risk whose remaining level (residual, or inherent until the "
+            f"residual risk is rated) is above {threshold}, or whose treatment option is Retain, "
+            f"needs the risk owner's individual acceptance (name and date on the risk). Every "
+            f"other residual risk is accepted by the risk owner's approval of the treatment "
+            f"plan, recorded once below and named on each row of the {RISKS.sheet}.")
 
 
 def add_risk_method(writer: WorkbookWriter, method: dict[str, Any]) -> None:
@@ -53,8 +57,10 @@ def add_risk_method(writer: WorkbookWriter, method: dict[str, Any]) -> None:
         ("Level", "The band the score falls in (see Level bands)"),
         ("Acceptance threshold", method.get("acceptance_threshold") or ""),
         ("Acceptance rule", _threshold_text(method)),
+        ("Treatment plan approved by (risk owner)", scoring.plan_approval(method)[0] or "Not yet approved"),
+        ("Treatment plan approved on", scoring.plan_approval(method)[1] or ""),
     ])
-    for row in range(r - 7, r):  # long values run over the empty cells to their right
+    for row in range(r - 9, r):  # long values run over the empty cells to their right
         ws.cell(row, 2).alignment = Alignment(vertical="top")
 
     r = writer.write_title(ws, r + 1, 1, "Likelihood scale")
@@ -69,7 +75,7 @@ def add_risk_method(writer: WorkbookWriter, method: dict[str, Any]) -> None:
              "Yes" if scoring.above_threshold(method, b.get("level")) else "No")
             for b in bands]
     r = writer.write_block(ws, r, 1, ("Level", "From score", "To score", "Colour",
-                                      "Above threshold: risk owner's sign-off needed"), rows,
+                                      "Above threshold: individual acceptance needed"), rows,
                            colour=lambda i, j: bands[i].get("colour") if j == 0 else None)
 
     r = writer.write_title(ws, r + 1, 1, "Risk matrix (score and level)")
@@ -166,8 +172,19 @@ def add_heatmap(writer: WorkbookWriter, assessment: Assessment) -> None:
         writer.write_note(ws, r, 1, "No risk is rated yet.")
 
 
+def risk_register_columns(method: dict[str, Any], ref_ids: dict[str, list[str]] | None = None
+                          ) -> list:
+    """The Risk Register's declared columns; how each residual risk is accepted (individually,
+    or with the treatment plan's approval) is worked out from the method at export time, so the
+    sheet is right even for risks saved before the plan was approved."""
+    cols = register_columns(RISKS, method, ref_ids)
+    keys = ["id"] + [f.key for f in RISKS.export_fields]
+    return [dataclasses.replace(col, get=lambda r: scoring.acceptance_text(method, r))
+            if key == "acceptance" else col for key, col in zip(keys, cols)]
+
+
 def risk_columns(build: Build) -> list:
-    return register_columns(RISKS, build.method, build.ref_ids(RISKS))
+    return risk_register_columns(build.method, build.ref_ids(RISKS))
 
 
 SHEETS = (
@@ -176,8 +193,9 @@ SHEETS = (
                              "(Step 3).", write=lambda w, b: add_risk_method(w, b.method)),
     Sheet(RISKS.sheet, "AI risk register: scenario, threat, affected assets and systems, inherent "
                        "and residual likelihood, impact, score and level side by side, treatment, "
-                       "planned ISO 27001 and ISO 42001 controls, and the risk owner's acceptance "
-                       "(Step 3).",
+                       "planned ISO 27001 and ISO 42001 controls, and how each residual risk is "
+                       "accepted: individually above the threshold, otherwise with the treatment "
+                       "plan's approval (Step 3).",
           register=RISKS, columns=risk_columns, rows=lambda b: register_rows(b.assessment, RISKS),
           freeze="C2", layout=Layout(core=1 + 17)),
     Sheet(HEATMAP_SHEET, "Number of risks per likelihood × impact cell, inherent and residual side "

@@ -13,30 +13,136 @@ each time, never typed twice:
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from .model import Assessment, Context, RecordError, check_context, natural_key, record_problems, touch
+from . import safefile
+
+from .model import Assessment, Context, RecordError, check_context, memo, natural_key, record_problems, touch
 from .registers import CLAUSES, CUSTOM_CONTROLS, EVIDENCE, RISKS, SOA
 from .schema import Problem
-from .controls import (FW_27001, FW_42001, FW_CUSTOM, PREFIX_42001, SHORT, controls_in_scope,  # noqa: F401
-                       framework_of, includes_42001, key_42001)
+from .controls import (FW_27001, FW_42001, FW_CUSTOM, PREFIX_42001, SHORT,  # noqa: F401
+                       entry_27001 as _entry_27001, entry_42001 as _entry_42001,
+                       entry_custom as _entry_custom, framework_of, includes_42001, key_42001)
 from . import model as _model
+
+
+def controls_in_scope(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
+    """Every control the SoA covers, in the order an auditor reads them."""
+    return [dict(c) for c in _controls_in_scope(assessment, catalogs)]
+
+
+def _controls_in_scope(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
+    """Memoised; callers must not modify the rows."""
+    return _model.scope_controls(assessment, catalogs)
+
+
+def control_entry(assessment: Assessment, catalogs: Any, key: str) -> dict[str, Any] | None:
+    """The one control ``key`` names, if the SoA covers it (without listing them all)."""
+    framework = framework_of(key)
+    if framework == FW_27001:
+        c = catalogs.iso27001.get(key)
+        return _entry_27001(key, c) if c is not None else None
+    if framework == FW_42001:
+        c = catalogs.iso42001.get(key[len(PREFIX_42001):])
+        return _entry_42001(catalogs, key[len(PREFIX_42001):], c) if c is not None and includes_42001(assessment) else None
+    custom = assessment.find(CUSTOM_CONTROLS, key)
+    return _entry_custom(custom) if custom is not None else None
 
 
 def risk_links(assessment: Assessment) -> dict[str, list[str]]:
     """SoA key -> the risks naming it as a planned control."""
-    links: dict[str, list[str]] = {}
+    return {k: list(v) for k, v in _risk_links(assessment).items()}
+
+
+def _risk_links(assessment: Assessment) -> dict[str, list[str]]:
+    """SoA key -> sorted risk IDs, kept up to date risk by risk; callers must not modify it."""
+    log = assessment.changes
+    state = log.memo.get("risk_links")
+    if state is not None:
+        rev, per_risk, links, count = state
+        changes = log.since(rev)
+        risks = None if changes is None else changes.get(RISKS.name, set())
+        # a risk list whose length changed without the log saying so was edited directly
+        if risks is not None and (risks or count == len(assessment.records(RISKS))):
+            if risks:
+                index = assessment.by_id(RISKS.name)
+                dirty: set[str] = set()
+                for rid in risks:
+                    old = per_risk.pop(rid, ())
+                    record = index.get(rid)
+                    new = _planned_keys(record) if record is not None else ()
+                    if new:
+                        per_risk[rid] = new
+                    for key in set(old) ^ set(new):
+                        dirty.add(key)
+                        members = set(links.get(key, ()))
+                        if key in new:
+                            members.add(rid)
+                        else:
+                            members.discard(rid)
+                        if members:
+                            links[key] = sorted(members, key=natural_key)
+                        else:
+                            links.pop(key, None)
+            log.memo["risk_links"] = (log.rev, per_risk, links, len(assessment.records(RISKS)))
+            return links
+    per_risk = {}
     for r in assessment.records(RISKS):
-        rid = str(r.get("id"))
-        keys = list(r.get("planned_27001") or []) + [key_42001(c) for c in r.get("planned_42001") or []]
+        keys = _planned_keys(r)
+        if keys:
+            per_risk[str(r.get("id"))] = keys
+    links = _build_links(per_risk)
+    log.memo["risk_links"] = (log.rev, per_risk, links, len(assessment.records(RISKS)))
+    return links
+
+
+def _planned_keys(record: dict[str, Any]) -> tuple[str, ...]:
+    keys = [str(k) for k in _as_list(record.get("planned_27001"))]
+    keys += [key_42001(str(c)) for c in _as_list(record.get("planned_42001"))]
+    return tuple(dict.fromkeys(keys))
+
+
+def _build_links(per_risk: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    links: dict[str, set[str]] = {}
+    for rid, keys in per_risk.items():
         for key in keys:
-            links.setdefault(key, [])
-            if rid not in links[key]:
-                links[key].append(rid)
+            links.setdefault(key, set()).add(rid)
     return {k: sorted(v, key=natural_key) for k, v in links.items()}
+
+
+def evidence_links(assessment: Assessment) -> dict[str, list[str]]:
+    """SoA key -> the evidence items whose Controls field names it (built once per call)."""
+    links: dict[str, list[str]] = {}
+    for ev in assessment.records(EVIDENCE):
+        for key in ev.get("controls") or []:
+            links.setdefault(str(key), []).append(str(ev.get("id")))
+    return links
+
+
+def _sync_evidence(assessment: Assessment, key: str, before: list[str], after: list[str]) -> list[str]:
+    """A link made or removed from the SoA side is stored on the evidence item's Controls field,
+    so the evidence register and the SoA show the same link. Returns IDs not in the register."""
+    unknown = []
+    for eid in after:
+        ev = assessment.find(EVIDENCE, eid)
+        if ev is None:
+            unknown.append(eid)
+        elif key not in (ev.get("controls") or []):
+            ev["controls"] = [*(ev.get("controls") or []), key]
+            touch(assessment, EVIDENCE.name, eid)
+    for eid in before:
+        ev = assessment.find(EVIDENCE, eid)
+        if eid not in after and ev is not None and key in (ev.get("controls") or []):
+            ev["controls"] = [c for c in ev["controls"] if c != key]
+            touch(assessment, EVIDENCE.name, eid)
+    return unknown
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def stored_row(assessment: Assessment, key: str) -> dict[str, Any] | None:
@@ -45,13 +151,30 @@ def stored_row(assessment: Assessment, key: str) -> dict[str, Any] | None:
 
 def soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
     """The full SoA: stored decisions merged with what is derived from catalogs and risks."""
-    links = risk_links(assessment)
+    return [dict(r) for r in _soa_rows(assessment, catalogs)]
+
+
+def _soa_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
+    """Memoised until the SoA, a risk, a custom control or the profile changes; read-only."""
+    return memo(assessment, ("soa_rows", id(catalogs)),
+                (SOA.name, RISKS.name, CUSTOM_CONTROLS.name, EVIDENCE.name, "profile"),
+                lambda: _build_rows(assessment, catalogs))
+
+
+def _build_rows(assessment: Assessment, catalogs: Any) -> list[dict[str, Any]]:
+    links = _risk_links(assessment)
+    evidence = evidence_links(assessment)
+    stored_rows = assessment.by_id(SOA.name)
     rows = []
-    for c in controls_in_scope(assessment, catalogs):
-        stored = stored_row(assessment, c["id"]) or {}
+    for c in _controls_in_scope(assessment, catalogs):
+        stored = stored_rows.get(c["id"]) or {}
         row = {f.key: stored.get(f.key, f.empty_value()) for f in SOA.input_fields}
         row.update(id=c["id"], framework=SHORT[c["framework"]], title=c["title"], theme=c["theme"],
-                   ai_relevance=c["ai_relevance"], linked_risks=links.get(c["id"], []))
+                   ai_relevance=c["ai_relevance"], linked_risks=list(links.get(c["id"], [])))
+        from_register = evidence.get(c["id"], [])
+        if from_register:  # evidence linked from the evidence register counts here too
+            own = list(row.get("evidence_refs") or [])
+            row["evidence_refs"] = sorted({*own, *from_register}, key=natural_key)
         if not row.get("ai_extension"):
             row["ai_extension"] = " ".join(str(c["guidance"] or "").split())
         linked = row["linked_risks"]
@@ -74,15 +197,15 @@ def derived_justification(linked: list[str]) -> str:
 
 
 def row(assessment: Assessment, catalogs: Any, key: str) -> dict[str, Any]:
-    for r in soa_rows(assessment, catalogs):
+    for r in _soa_rows(assessment, catalogs):
         if r["id"] == key:
-            return r
+            return dict(r)
     raise KeyError(f"{key} is not a control in this Statement of Applicability")
 
 
 def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str, Any]) -> dict[str, Any]:
     """Validate and store the user's decisions for one control. Raises RecordError."""
-    if key not in {c["id"] for c in controls_in_scope(assessment, catalogs)}:
+    if key not in {c["id"] for c in _controls_in_scope(assessment, catalogs)}:
         raise KeyError(f"{key} is not a control in this Statement of Applicability")
     current = row(assessment, catalogs, key)
     merged = {**current, **{k: v for k, v in values.items() if k != "id"}}
@@ -96,6 +219,12 @@ def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str
         raise RecordError(problems)
     stored = {"id": key, **{f.key: record.get(f.key) for f in SOA.input_fields}}
     existing = stored_row(assessment, key)
+    # the evidence link lives on the evidence item (its Controls field): one link, both sides
+    if "evidence_refs" in values:
+        stored["evidence_refs"] = _sync_evidence(assessment, key, list(current.get("evidence_refs") or []),
+                                                 list(record.get("evidence_refs") or []))
+    else:
+        stored["evidence_refs"] = list((existing or {}).get("evidence_refs") or [])
     # what is derived from risks is shown, not stored: a risk that goes away takes "Risk
     # treatment", the derived "Yes" and the derived justification with it
     stored["reasons"] = [r for r in stored.get("reasons") or [] if r != "Risk treatment"]
@@ -108,7 +237,7 @@ def update_row(assessment: Assessment, catalogs: Any, key: str, values: dict[str
     else:
         existing.clear()
         existing.update(stored)
-    touch(assessment)
+    touch(assessment, SOA.name, key, ids=existing is None)
     return row(assessment, catalogs, key)
 
 
@@ -156,13 +285,14 @@ GAP_KINDS = (
     "Risk without a control",
     "Excluded but relied on by a risk",
     "Undecided",
+    "Excluded but implemented",
 )
 
 
 def gaps(assessment: Assessment, catalogs: Any, today: _dt.date | None = None) -> list[Gap]:
     """What an auditor would query, one line each."""
     out: list[Gap] = []
-    for r in soa_rows(assessment, catalogs):
+    for r in _soa_rows(assessment, catalogs):
         key = r["id"]
         if r["applicable"] == "Yes" and not r.get("justification_inclusion"):
             out.append(Gap(GAP_KINDS[0], key, f"{key} is applicable but has no justification for inclusion."))
@@ -175,10 +305,14 @@ def gaps(assessment: Assessment, catalogs: Any, today: _dt.date | None = None) -
                                               f"{', '.join(r['linked_risks'])} rely on it."))
         if r["applicable"] == "Undecided":
             out.append(Gap(GAP_KINDS[5], key, f"{key} has no applicability decision yet."))
-    for risk in sorted(assessment.records(RISKS), key=lambda x: natural_key(str(x.get("id")))):
-        if risk.get("treatment") in ("Modify", "Share") and not (risk.get("planned_27001") or risk.get("planned_42001")):
-            out.append(Gap(GAP_KINDS[3], str(risk.get("id")),
-                           f"{risk.get('id')} ({risk.get('treatment')}) names no control."))
+        if r["applicable"] == "No" and r.get("status") not in (None, "", "Not implemented"):
+            out.append(Gap(GAP_KINDS[6], key, f"{key} is excluded but its status is {r['status']}."))
+    unplanned = [risk for risk in assessment.records(RISKS)
+                 if risk.get("treatment") in ("Modify", "Share")
+                 and not (risk.get("planned_27001") or risk.get("planned_42001"))]
+    for risk in sorted(unplanned, key=lambda x: natural_key(str(x.get("id")))):
+        out.append(Gap(GAP_KINDS[3], str(risk.get("id")),
+                       f"{risk.get('id')} ({risk.get('treatment')}) names no control."))
     return out
 
 
@@ -261,36 +395,38 @@ def update_clause(assessment: Assessment, catalogs: Any, cid: str, values: dict[
     else:
         existing.clear()
         existing.update(stored)
-    touch(assessment)
+    touch(assessment, CLAUSES.name, cid, ids=existing is None)
     return stored
 
 
 # --- evidence ------------------------------------------------------------------------------------
-HASH_LIMIT = 2 * 1024 ** 3
+HASH_LIMIT = safefile.HASH_MAX_BYTES
+EXPORT_HASH_BUDGET = 60.0
+"""Seconds all evidence re-hashing of one export or check may take together."""
 
 
 def is_url(location: str) -> bool:
     return location.strip().lower().startswith(("http://", "https://", "sharepoint:", "file://"))
 
 
-def hash_file(location: str, base: Path | None = None) -> tuple[str, int]:
-    """SHA-256 and size of a local evidence file. Raises OSError naming the problem."""
+def _evidence_path(location: str, base: Path | None) -> Path:
     path = Path(location).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder, not a file")
-    size = path.stat().st_size
-    if size > HASH_LIMIT:
-        raise OSError(f"{path} is larger than {HASH_LIMIT // 1024 ** 3} GiB; record a hash by hand")
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest(), size
+    return path
 
 
-def record_hash(assessment: Assessment, evidence_id: str, base: Path | None = None) -> str:
+def hash_file(location: str, base: Path | None = None, *,
+              cancelled: Callable[[], bool] | None = None,
+              budget: float | None = safefile.HASH_TIME_BUDGET) -> tuple[str, int]:
+    """SHA-256 and size of a local evidence file: regular files only, size-capped, bounded in
+    time and cancellable. Raises OSError naming the problem."""
+    return safefile.hash_file(_evidence_path(location, base), max_bytes=HASH_LIMIT,
+                              budget=budget, cancelled=cancelled)
+
+
+def record_hash(assessment: Assessment, evidence_id: str, base: Path | None = None, *,
+                cancelled: Callable[[], bool] | None = None) -> str:
     """Hash a local evidence file into its record. Returns '' or a message saying why not."""
     ev = assessment.find(EVIDENCE, evidence_id)
     if ev is None:
@@ -298,19 +434,29 @@ def record_hash(assessment: Assessment, evidence_id: str, base: Path | None = No
     location = str(ev.get("location") or "")
     if not location or is_url(location):
         ev["sha256"], ev["size"] = None, None
+        touch(assessment, EVIDENCE.name, evidence_id)
         return ""
     try:
-        ev["sha256"], ev["size"] = hash_file(location, base)
+        digest, size = hash_file(location, base, cancelled=cancelled)
     except OSError as exc:
-        return f"{evidence_id}: {exc.strerror or exc}" if getattr(exc, "strerror", None) else f"{evidence_id}: {exc}"
-    touch(assessment)
+        return f"{evidence_id}: {safefile.describe_os_error(exc)}"
+    ev["sha256"], ev["size"] = digest, size
+    touch(assessment, EVIDENCE.name, evidence_id)
     return ""
 
 
 def evidence_flags(assessment: Assessment, today: _dt.date, base: Path | None = None,
-                   check_files: bool = True) -> dict[str, list[str]]:
-    """Evidence ID -> what is wrong: expired, file missing, file changed since it was hashed."""
+                   check_files: bool = True, *, cancelled: Callable[[], bool] | None = None,
+                   budget: float = EXPORT_HASH_BUDGET,
+                   clock: Callable[[], float] = time.monotonic) -> dict[str, list[str]]:
+    """Evidence ID -> what is wrong: expired, file missing, file changed since it was hashed.
+
+    Re-hashing is bounded: each file by the size cap and the per-file budget, all files
+    together by ``budget`` seconds; files left over are flagged "not checked" rather than
+    waited for, and special files (FIFOs, devices) are flagged without being read.
+    """
     flags: dict[str, list[str]] = {}
+    deadline = clock() + budget
     for ev in assessment.records(EVIDENCE):
         eid, out = str(ev.get("id")), []
         until = ev.get("valid_until")
@@ -321,19 +467,31 @@ def evidence_flags(assessment: Assessment, today: _dt.date, base: Path | None = 
             pass
         location = str(ev.get("location") or "")
         if check_files and location and not is_url(location):
-            path = Path(location).expanduser()
-            if not path.is_absolute() and base is not None:
-                path = base / path
-            if not path.exists():
+            path = _evidence_path(location, base)
+            try:
+                safefile.check_regular(path)
+            except FileNotFoundError:
                 out.append("file missing")
-            elif ev.get("sha256"):
-                try:
-                    digest, _ = hash_file(str(path))
-                except OSError:
-                    out.append("file unreadable")
-                else:
-                    if digest != ev["sha256"]:
-                        out.append("file changed since it was recorded")
+            except safefile.NotRegularFile:
+                out.append("not a regular file")
+            except OSError:
+                out.append("file unreadable")
+            else:
+                if ev.get("sha256"):
+                    left = deadline - clock()
+                    if left <= 0 or (cancelled is not None and cancelled()):
+                        out.append("not checked (time limit)")
+                    else:
+                        try:
+                            digest, _ = hash_file(str(path), cancelled=cancelled,
+                                                  budget=min(left, safefile.HASH_TIME_BUDGET))
+                        except safefile.HashAborted:
+                            out.append("not checked (too large or too slow)")
+                        except OSError:
+                            out.append("file unreadable")
+                        else:
+                            if digest != ev["sha256"]:
+                                out.append("file changed since it was recorded")
         if out:
             flags[eid] = out
     return flags

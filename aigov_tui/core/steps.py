@@ -6,8 +6,13 @@ import datetime as _dt
 from dataclasses import dataclass
 from enum import Enum
 
-from .model import Assessment, Context, record_problems
+from typing import TYPE_CHECKING
+
+from .model import Assessment
 from .registers import AI_SYSTEMS, ASSETS, EVIDENCE, PROFILE, RISKS
+
+if TYPE_CHECKING:
+    from .index import ProblemIndex
 
 
 class Status(str, Enum):
@@ -53,8 +58,16 @@ def step(number: int) -> Step:
 
 
 def step_status(assessment: Assessment, number: int, catalogs: object = None,
-                today: "_dt.date | None" = None) -> Status:
-    """Complete when the step's registers have no problems and its own rule holds."""
+                today: "_dt.date | None" = None, index: "ProblemIndex | None" = None) -> Status:
+    """Complete when the step's registers have no problems and its own rule holds.
+
+    ``index`` (kept by the app across edits) answers "does this register have problems?"
+    without checking every record again; without one, a fresh index checks them all.
+    """
+    if index is None:
+        from .index import ProblemIndex
+
+        index = ProblemIndex(assessment, catalogs)
     if number == 1:
         systems = assessment.records(AI_SYSTEMS)
         profile_ok = not PROFILE.validate(assessment.profile)
@@ -69,51 +82,44 @@ def step_status(assessment: Assessment, number: int, catalogs: object = None,
         assets = assessment.records(ASSETS)
         if not assets:
             return Status.NOT_STARTED
-        ctx = Context(assessment, catalogs)
-        covered = {s for a in assets for s in (a.get("ai_systems") or [])}
+        covered = {s for a in assets for s in (a.get("ai_systems") if isinstance(a.get("ai_systems"), list) else [])}
         in_scope = [s["id"] for s in assessment.records(AI_SYSTEMS) if s.get("in_scope") in ("Yes", "Partial")]
-        ok = not any(record_problems(ASSETS, a, ctx) for a in assets)
+        ok = not index.has_problems(ASSETS.name)
         return Status.COMPLETE if ok and all(s in covered for s in in_scope) else Status.IN_PROGRESS
     if number == 3:
         risks = assessment.records(RISKS)
         if not risks:
             return Status.NOT_STARTED
-        ctx = Context(assessment, catalogs)
-        ok = not any(record_problems(RISKS, r, ctx) for r in risks)
-        return Status.COMPLETE if ok else Status.IN_PROGRESS
+        return Status.IN_PROGRESS if index.has_problems(RISKS.name) else Status.COMPLETE
     if number == 4:
         from .soa import gaps  # needs the catalogs
 
         started = any(assessment.records(n) for n in ("soa", "custom_controls", "evidence", "clauses"))
         if catalogs is None:
             return Status.IN_PROGRESS if started else Status.NOT_STARTED
-        ctx = Context(assessment, catalogs)
-        evidence_ok = not any(record_problems(EVIDENCE, e, ctx) for e in assessment.records(EVIDENCE))
+        evidence_ok = not index.has_problems(EVIDENCE.name)
         if evidence_ok and not gaps(assessment, catalogs):
             return Status.COMPLETE
         return Status.IN_PROGRESS if started or assessment.records(RISKS) else Status.NOT_STARTED
     if number in (5, 6, 7):
-        return _programme_status(assessment, number, catalogs, today)
+        return _programme_status(assessment, number, catalogs, today, index)
     return Status.NOT_STARTED  # pragma: no cover
 
 
 def _programme_status(assessment: Assessment, number: int, catalogs: object,
-                      today: "_dt.date | None") -> Status:
+                      today: "_dt.date | None", index: "ProblemIndex") -> Status:
     from . import programme
     from .registers import ASSIGNMENTS, AUDITS, CHECKLIST, DOCUMENTS, FINDINGS, TRAINING
 
-    ctx = Context(assessment, catalogs)
     names = {5: (DOCUMENTS,), 6: (TRAINING, ASSIGNMENTS), 7: (AUDITS, CHECKLIST, FINDINGS)}[number]
-    records = [(r, rec) for r in names for rec in assessment.records(r)]
-    if not records:
+    if not any(assessment.records(r) for r in names):
         return Status.NOT_STARTED
-    if any(record_problems(r, rec, ctx) for r, rec in records):
+    if any(index.has_problems(r.name) for r in names):
         return Status.IN_PROGRESS
     today = today or _dt.date.today()
     if number == 5:
         done = all(d.get("status") in ("Approved", "Published")
-                   and programme.checklist_progress(d.get("ai_changes"))[0]
-                   == programme.checklist_progress(d.get("ai_changes"))[1]
+                   and _checklist_done(programme.checklist_progress(d.get("ai_changes")))
                    for d in assessment.records(DOCUMENTS))
     elif number == 6:
         modules = assessment.records(TRAINING)
@@ -125,3 +131,17 @@ def _programme_status(assessment: Assessment, number: int, catalogs: object,
         done = (any(a.get("status") == "Closed" for a in assessment.records(AUDITS))
                 and all(f.get("status") == "Closed" for f in assessment.records(FINDINGS)))
     return Status.COMPLETE if done else Status.IN_PROGRESS
+
+
+def _checklist_done(progress: tuple[int, int]) -> bool:
+    return progress[0] == progress[1]
+
+
+def all_statuses(assessment: Assessment, catalogs: object = None, today: "_dt.date | None" = None,
+                 index: "ProblemIndex | None" = None) -> tuple[Status, ...]:
+    """Every step's status, sharing one problem index."""
+    if index is None:
+        from .index import ProblemIndex
+
+        index = ProblemIndex(assessment, catalogs)
+    return tuple(step_status(assessment, s.number, catalogs, today, index) for s in STEPS)

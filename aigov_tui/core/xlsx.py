@@ -20,6 +20,7 @@ new style object per cell, so a large register costs little more than its bare v
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import os
 import re
 import tempfile
@@ -96,9 +97,37 @@ def paint(cell: Cell, colour: Any, bold: bool = False) -> None:
         cell.font = readable_font(colour, bold)
 
 
+RULE_TEXT_LIMIT = 250
+"""Longest text constant in a rule formula (Excel refuses formulas over 255 characters)."""
+HEADER_LIMIT = 255
+"""Excel's limit for a page header or footer, all sections and codes together."""
+
+
+def _cut_escaped(text: str, limit: int, char: str, doubled: str) -> str:
+    """``text`` with ``char`` written as ``doubled``, cut to ``limit`` characters without ever
+    splitting a doubled character (half of one would end a string or start a code)."""
+    out: list[str] = []
+    n = 0
+    for ch in text:
+        piece = doubled if ch == char else ch
+        if n + len(piece) > limit:
+            break
+        out.append(piece)
+        n += len(piece)
+    return "".join(out)
+
+
+def _write_all(fd: int, data: Any) -> None:
+    """Write every byte and fsync (a full disk raises OSError here, with nothing half-done)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
+
+
 def excel_text_literal(value: Any) -> str:
     """A text constant for a rule formula: neutralised, quoted, inner quotes doubled."""
-    return '"' + neutralise(value).replace('"', '""')[:250] + '"'
+    return '"' + _cut_escaped(neutralise(value), RULE_TEXT_LIMIT, '"', '""') + '"'
 
 
 def neutralise(value: Any) -> str:
@@ -728,9 +757,10 @@ class WorkbookWriter:
                 ws.col_breaks.append(Break(id=core))
         if repeat_header:
             ws.print_title_rows = "1:1"
-        # Excel allows 255 characters for the whole header: cut before '&' is doubled
-        ws.oddHeader.left.text = neutralise(self.control.classification)[:40].replace("&", "&&")
-        ws.oddHeader.right.text = neutralise(self.control.organisation)[:80].replace("&", "&&")
+        # the whole header (both sections and their codes) must stay within 255 characters
+        ws.oddHeader.left.text = _cut_escaped(neutralise(self.control.classification), 60, "&", "&&")
+        ws.oddHeader.right.text = _cut_escaped(neutralise(self.control.organisation),
+                                               HEADER_LIMIT - 60 - 20, "&", "&&")
         ws.oddFooter.left.text = neutralise(ws.title).replace("&", "&&")
         ws.oddFooter.right.text = "Page &P of &N"
 
@@ -808,10 +838,17 @@ class WorkbookWriter:
         if self._lists_ws is not None:
             self.wb.move_sheet(self._lists_ws, offset=len(self.wb.sheetnames))
         path = Path(path)
+        # build the zip in memory: a full disk then fails our plain write below, never the
+        # ZipFile (whose clean-up would print "Exception ignored in ZipFile.__del__" noise)
+        buffer = io.BytesIO()
+        self.wb.save(buffer)
+        data = buffer.getbuffer()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
         try:
-            self.wb.save(tmp)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):

@@ -72,6 +72,7 @@ class AssetsScreen(StepScreen):
         self.query_one(f"#{which}").focus()
 
     def action_clear_filter(self) -> None:
+        self.action_clear_link_filter()  # a dashboard figure's filter
         self.query_one("#filter-system", Select).value = ""
         self.query_one("#filter-type", Select).value = ""
 

@@ -14,8 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from ..core import soa
+from ..core.jumps import gap_entries
 from ..core.registers import (
     CLAUSES, CUSTOM_CONTROLS, EVIDENCE, SOA, SOA_APPLICABLE, SOA_STATUS,
 )
@@ -152,6 +154,7 @@ class ControlsScreen(StepScreen):
         self.query_one("#soa", RegisterView).set_filter(keep if active else None, " · ".join(active))
 
     def action_clear_filter(self) -> None:
+        self.action_clear_link_filter()  # a dashboard figure's filter
         for select in self.query(".filter-bar Select").results(Select):
             select.value = ALL
 
@@ -196,9 +199,12 @@ class ControlsScreen(StepScreen):
                 return
             session = self.aigov.session
             assert session is not None
+            entry = session.journal.begin(f"bulk decision on {len(keys)} SoA rows")
+            entry.keep_records(session.assessment, SOA.name, keys)
             changed, problems = soa.bulk_decide(session.assessment, self.aigov.catalogs, keys,
                                                 values["applicable"], values["justification"],
                                                 values["status"])
+            session.journal.commit(entry, f"bulk decision on {len(changed)} SoA rows")
             self.after_change()
             message = f"Updated {len(changed)} of {len(keys)} rows."
             if problems:
@@ -215,8 +221,8 @@ class ControlsScreen(StepScreen):
     def action_gaps(self) -> None:
         session = self.aigov.session
         assert session is not None
-        found = soa.gaps(session.assessment, self.aigov.catalogs, self.aigov.today())
-        self.app.push_screen(ProblemsDialog(f"{len(found)} gaps", [f"{g.kind}: {g.message}" for g in found]))
+        found = gap_entries(session.assessment, self.aigov.catalogs, self.aigov.today())
+        self.aigov.show_jumps(f"{len(found)} gap{'s' if len(found) != 1 else ''}", found)
 
     # evidence ------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="evidence", exit_on_error=False)
@@ -225,7 +231,11 @@ class ControlsScreen(StepScreen):
         if session is None:
             return
         base = Path(session.path).parent
-        flags = soa.evidence_flags(session.assessment, self.aigov.today(), base)
+        worker = get_current_worker()
+        flags = soa.evidence_flags(session.assessment, self.aigov.today(), base,
+                                   cancelled=lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            return
         self.app.call_from_thread(self._show_flags, flags, quiet)
 
     def _show_flags(self, flags: dict[str, list[str]], quiet: bool) -> None:
@@ -241,7 +251,11 @@ class ControlsScreen(StepScreen):
         session = self.aigov.session
         if session is None:
             return
-        message = soa.record_hash(session.assessment, evidence_id, Path(session.path).parent)
+        worker = get_current_worker()
+        message = soa.record_hash(session.assessment, evidence_id, Path(session.path).parent,
+                                  cancelled=lambda: worker.is_cancelled)
+        if worker.is_cancelled:
+            return
         self.app.call_from_thread(self._hashed, evidence_id, message)
 
     def _hashed(self, evidence_id: str, message: str) -> None:

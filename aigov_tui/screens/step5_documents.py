@@ -51,6 +51,7 @@ class DocumentsScreen(StepScreen):
         assert session is not None
         owner = str(session.assessment.profile.get("isms_owner") or "")
         added = programme.prefill_documents(session.assessment, self.aigov.catalogs, owner)
+        self.journal_added(f"adding {len(added)} documents from the catalog", "documents", added)
         self.after_change(f"Added {len(added)} documents from the catalog." if added
                           else "Every catalog document is already in the register.")
 

@@ -84,6 +84,7 @@ class TrainingScreen(StepScreen):
         session = self.aigov.session
         assert session is not None
         added = programme.prefill_training(session.assessment, self.aigov.catalogs)
+        self.journal_added(f"adding {len(added)} training modules from the catalog", "training", added)
         self.after_change(f"Added {len(added)} modules from the catalog." if added
                           else "Every catalog module is already in the register.")
 
@@ -98,10 +99,10 @@ class TrainingScreen(StepScreen):
         if module is None or not people:
             self.notify("Select a module on the Modules tab, and add people first.", severity="warning")
             return
-        audience = set(module.get("audience") or [])
-        ticked = {str(p["id"]) for p in people if p.get("role") in audience}
-        items = [(str(p["id"]), f"{p['id']} {p.get('name', '')} · {p.get('role', '')} · {p.get('team', '')}")
-                 for p in people]
+        ticked = set(programme.audience_people(session.assessment, list(module.get("audience") or [])))
+        roles = {k: str(v.get("title", k)) for k, v in (self.aigov.catalogs.roles or {}).items()}
+        items = [(str(p["id"]), f"{p['id']} {p.get('name', '')} · {roles.get(p.get('role'), p.get('role') or '')}"
+                                f" · {p.get('team', '')}") for p in people]
         default_due = (self.aigov.today() + _dt.timedelta(days=30)).isoformat()
 
         def chosen(ids: list[str] | None) -> None:
@@ -120,6 +121,7 @@ class TrainingScreen(StepScreen):
                     return
                 added = programme.assign(session.assessment, self.aigov.catalogs, str(module["id"]),
                                          values["due"], people=ids)
+                self.journal_added(f"assigning {module['id']} to {len(added)} people", "assignments", added)
                 skipped = len(ids) - len(added)
                 self.after_change(f"Assigned {module['id']} to {len(added)} people"
                                   + (f"; {skipped} already had it open." if skipped else "."))

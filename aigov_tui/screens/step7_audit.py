@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +20,8 @@ from .base import StepScreen
 RESULT_STYLES = {"Major nonconformity": "bold reverse red", "Minor nonconformity": "bold red",
                  "Observation": "yellow", "Opportunity for improvement": "cyan", "Conforming": "green"}
 
+
+CALENDAR_STYLES = {"Done": "green", "Overdue": "bold reverse red", "In progress": "yellow"}
 
 class AuditScreen(StepScreen):
     NUMBER = 7
@@ -77,16 +80,18 @@ class AuditScreen(StepScreen):
     def _calendar(self) -> None:
         session = self.aigov.session
         assert session is not None
-        events = programme.surveillance_plan(session.assessment)
+        events = programme.surveillance_plan(session.assessment, self.aigov.today())
         table = Table(box=None, expand=True, padding=(0, 1))
         table.add_column("Date", no_wrap=True, style="bold")
         table.add_column("Kind", no_wrap=True)
         table.add_column("Event")
+        table.add_column("State", no_wrap=True)
         table.add_column("Notes", style="dim")
         for e in events:
-            table.add_row(e["date"], e["kind"], e["event"], e["notes"])
+            table.add_row(e["date"], e["kind"], e["event"],
+                          Text(e["state"], style=CALENDAR_STYLES.get(e["state"], "")), e["notes"])
         if not events:
-            table.add_row("", "", "Record the certificate dates in Step 1 and plan audits here.", "")
+            table.add_row("", "", "Record the certificate dates in Step 1 and plan audits here.", "", "")
         self.query_one("#calendar-text", Static).update(table)
 
     def action_checklist(self) -> None:
@@ -99,6 +104,7 @@ class AuditScreen(StepScreen):
             self.notify("Select an audit on the Programme tab first.", severity="warning")
             return
         added = programme.generate_checklist(session.assessment, self.aigov.catalogs, audit_id)
+        self.journal_added(f"the checklist of {audit_id}", "checklist", added)
         self.after_change(f"Added {len(added)} checklist items to {audit_id}." if added
                           else f"{audit_id} already has every checklist item.")
         if added:

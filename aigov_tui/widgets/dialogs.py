@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +14,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ..core.schema import Problem, Register
 from .record_form import RecordForm
+from .ticklist import TickList
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -48,6 +50,24 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
+class ListConfirmDialog(ConfirmDialog):
+    """Yes / no after a scrollable list of what will happen (e.g. every risk that changes level)."""
+
+    def __init__(self, title: str, message: str, lines: list[str], yes: str = "Yes"):
+        super().__init__(title, message, yes)
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.message, classes="dialog-body", markup=False)
+            with VerticalScroll(classes="dialog-scroll"):
+                yield Static("\n".join(f"• {line}" for line in self.lines), markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="error")
+                yield Button("Cancel (n)", id="no")
+
+
 class RecordDialog(ModalScreen[dict[str, Any] | None]):
     """Add or edit one record. ``submit`` is a core call that returns problems (empty = done)."""
 
@@ -71,6 +91,7 @@ class RecordDialog(ModalScreen[dict[str, Any] | None]):
                              read_only=self.read_only, id="form")
             yield Static("", id="dialog-problems", classes="dialog-problems")
             with Horizontal(classes="dialog-buttons"):
+                yield Static("alt+underlined letter or ctrl+f: go to a field", classes="dialog-keys")
                 if not self.read_only:
                     yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -201,8 +222,8 @@ class PickDialog(ModalScreen[list[str] | None]):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.note, classes="hint")
             ticked = (lambda k: k in self.chosen) if isinstance(self.chosen, set) else (lambda k: bool(self.chosen))
-            yield SelectionList[str](*[Selection(label, key, ticked(key)) for key, label in self.items],
-                                     id="pick-list")
+            yield TickList(*[Selection(label, key, ticked(key)) for key, label in self.items],
+                           id="pick-list")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.ok} (ctrl+s)", id="ok", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -229,3 +250,96 @@ class PickDialog(ModalScreen[list[str] | None]):
             pick.deselect_all()
         else:
             pick.select_all()
+
+
+class FieldFinder(ModalScreen[str | None]):
+    """Type part of a field's name; Enter jumps to the highlighted match (ctrl+f in a form)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Back to the form"),
+        Binding("down", "move(1)", "Next match", show=False),
+        Binding("up", "move(-1)", "Previous match", show=False),
+    ]
+
+    def __init__(self, fields: list[tuple[str, str]]):
+        super().__init__(classes="dialog-screen")
+        self.fields = fields
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+
+        with Vertical(classes="dialog finder-dialog"):
+            yield Label("Go to field", classes="dialog-title")
+            yield Input(placeholder="Part of the field's name", id="finder-input", compact=True)
+            yield OptionList(*[label for _, label in self.fields], id="finder-list")
+
+    def on_mount(self) -> None:
+        self.query_one("#finder-input", Input).focus()
+        self._shown = list(self.fields)
+        self.query_one("#finder-list").highlighted = 0  # type: ignore[attr-defined]
+
+    @on(Input.Changed, "#finder-input")
+    def _filter(self, event: Input.Changed) -> None:
+        from textual.widgets import OptionList
+
+        words = event.value.casefold().split()
+        self._shown = [(k, label) for k, label in self.fields
+                       if all(w in label.casefold() for w in words)]
+        options = self.query_one("#finder-list", OptionList)
+        options.clear_options()
+        options.add_options([label for _, label in self._shown])
+        if self._shown:
+            options.highlighted = 0
+
+    def action_move(self, step: int) -> None:
+        from textual.widgets import OptionList
+
+        options = self.query_one("#finder-list", OptionList)
+        if self._shown:
+            options.highlighted = max(0, min(len(self._shown) - 1, (options.highlighted or 0) + step))
+
+    @on(Input.Submitted, "#finder-input")
+    def _go(self) -> None:
+        from textual.widgets import OptionList
+
+        options = self.query_one("#finder-list", OptionList)
+        if not self._shown:
+            self.app.bell()
+            return
+        self.dismiss(self._shown[options.highlighted or 0][0])
+
+    def on_option_list_option_selected(self, event: Any) -> None:
+        self.dismiss(self._shown[event.option_index][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class JumpDialog(ModalScreen[int | None]):
+    """A list of problems or gaps; Enter on one returns its index (the caller goes to its record)."""
+
+    BINDINGS = [Binding("escape", "close", "Close", tooltip="Close")]
+
+    def __init__(self, title: str, lines: list[str], note: str = "Enter goes to the record; esc closes."):
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.lines, self.note = title, lines, note
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+
+        with Vertical(classes="dialog wide-dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.note if self.lines else "Nothing to report.", classes="hint")
+            yield OptionList(*[Text(line) for line in self.lines], id="jump-list", classes="jump-list")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#jump-list").focus()
+
+    def on_option_list_option_selected(self, event: Any) -> None:
+        self.dismiss(event.option_index)
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
@@ -13,18 +15,67 @@ from textual.widgets import Input, Label, Select, SelectionList, Static, TextAre
 from textual.widgets.selection_list import Selection
 
 from ..core.schema import Field, Kind, Problem, Register, display
+from .ticklist import TickList
 
 
 def _widget_id(key: str) -> str:
     return f"field-{key}"
 
 
-class RecordForm(VerticalScroll):
+def accelerators(labels: list[tuple[str, str]]) -> dict[str, tuple[str, int]]:
+    """Give each field a letter of its label (``alt+letter`` jumps to it), each letter once.
+
+    ``labels`` is (field key, label) in form order. Word starts are preferred, then any
+    letter of the label. Returns field key -> (letter, index of that letter in the label);
+    fields left without a free letter are reached with ctrl+f.
+    """
+    candidates: dict[str, list[tuple[str, int]]] = {}
+    for key, label in labels:
+        starts = [i for i, ch in enumerate(label) if ch.isalpha() and (i == 0 or not label[i - 1].isalnum())]
+        rest = [i for i, ch in enumerate(label) if ch.isalpha() and i not in starts]
+        seen: set[str] = set()
+        options = []
+        for i in starts + rest:
+            letter = label[i].lower()
+            if "a" <= letter <= "z" and letter not in seen:
+                seen.add(letter)
+                options.append((letter, i))
+        candidates[key] = options
+    owner: dict[str, str] = {}  # letter -> field key
+
+    def place(key: str, visited: set[str]) -> bool:
+        # first a free letter in order of preference, then one whose field can move (Kuhn)
+        for letter, _ in candidates[key]:
+            if letter not in owner:
+                owner[letter] = key
+                return True
+        for letter, _ in candidates[key]:
+            if letter in visited:
+                continue
+            visited.add(letter)
+            if place(owner[letter], visited):
+                owner[letter] = key
+                return True
+        return False
+
+    for key, _ in labels:
+        place(key, set())
+    index = {(k, letter): i for k, opts in candidates.items() for letter, i in opts}
+    return {k: (letter, index[(k, letter)]) for letter, k in owner.items()}
+
+
+class RecordForm(Vertical):
     """Renders every field of a register; shows each problem under its field.
 
     The form only collects values. Whoever owns it passes the values to a core function and
-    hands back the problems with :meth:`show_problems`.
+    hands back the problems with :meth:`show_problems`. ``alt`` and a label's underlined
+    letter, or ``ctrl+f`` and part of its name, jump to a field; the focused field is always
+    scrolled into view.
     """
+
+    BINDINGS = [
+        Binding("ctrl+f", "find_field", "Find field", tooltip="Jump to a field by typing part of its name"),
+    ]
 
     class Changed(Message):
         """A value changed (after the form was first filled)."""
@@ -51,16 +102,63 @@ class RecordForm(VerticalScroll):
         self._touched: set[str] = set()
         self._shown: dict[str, str] = {}
         self._ready = False
+        self.accelerators = accelerators([(f.key, f.label) for f in register.input_fields])
+        for key, (letter, _) in self.accelerators.items():
+            # priority: a focused text field would otherwise take alt+letter as the letter
+            self._bindings.bind(f"alt+{letter}", f"jump('{key}')", show=False, priority=True)
 
     # building ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        for f in self.register.input_fields:
-            with Vertical(classes="form-field", id=f"row-{f.key}"):
-                mark = " *" if f.required else (" (*)" if f.required_when else "")
-                yield Label(f"{f.label}{mark}", classes="field-label")
-                yield self._make_widget(f, self.initial.get(f.key))
-                yield Static("", classes="field-error", id=f"error-{f.key}")
+        with VerticalScroll(id="form-scroll", classes="form-scroll"):
+            for f in self.register.input_fields:
+                with Vertical(classes="form-field", id=f"row-{f.key}"):
+                    yield Label(self._label(f), classes="field-label")
+                    yield self._make_widget(f, self.initial.get(f.key))
+                    yield Static("", classes="field-error", id=f"error-{f.key}")
         yield Static("", id="field-help", classes="field-help")
+
+    def _label(self, f: Field) -> Text:
+        mark = " *" if f.required else (" (*)" if f.required_when else "")
+        text = Text(f"{f.label}{mark}")
+        if f.key in self.accelerators:
+            i = self.accelerators[f.key][1]
+            text.stylize("underline", i, i + 1)
+        return text
+
+    def focus(self, scroll_visible: bool = True) -> "RecordForm":
+        """Focusing the form focuses its scrolling body (Tab then moves into the fields)."""
+        self.query_one("#form-scroll", VerticalScroll).focus(scroll_visible)
+        return self
+
+    # jumping -------------------------------------------------------------------------------
+    def action_jump(self, key: str) -> None:
+        """Focus a field (read-only forms: show it) and scroll it into view."""
+        try:
+            widget = self.query_one(f"#{_widget_id(key)}")
+        except Exception:
+            return
+        if widget.focusable:
+            widget.focus()
+        self._reveal(key)
+
+    def action_find_field(self) -> None:
+        from .dialogs import FieldFinder
+
+        fields = [(f.key, f.label) for f in self.register.input_fields]
+
+        def chosen(key: str | None) -> None:
+            if key:
+                self.action_jump(key)
+
+        self.app.push_screen(FieldFinder(fields), chosen)
+
+    def _reveal(self, key: str) -> None:
+        """Scroll the whole field (label, input, message) into view, clear of the help line."""
+        try:
+            row = self.query_one(f"#row-{key}")
+        except Exception:
+            return
+        self.query_one("#form-scroll", VerticalScroll).scroll_to_widget(row, animate=False, immediate=True)
 
     def _make_widget(self, f: Field, value: Any) -> Widget:
         wid = _widget_id(f.key)
@@ -78,13 +176,13 @@ class RecordForm(VerticalScroll):
                        allow_blank=True, prompt="Choose…", id=wid, compact=True, disabled=disabled)
         elif f.kind is Kind.REFS and len(self.options.get(f.key, [])) <= self.MAX_LIST_OPTIONS:
             chosen = set(value or [])
-            w = SelectionList[str](
+            w = TickList(
                 *[Selection(label, v, v in chosen) for v, label in self.options.get(f.key, [])],
                 id=wid, compact=True, disabled=disabled, classes="field-multi",
             )
         elif f.kind is Kind.MULTICHOICE:
             chosen = set(value or []) | set(f.always)
-            w = SelectionList[str](
+            w = TickList(
                 *[Selection(c, c, c in chosen, disabled=c in f.always) for c in f.choices],
                 id=wid, compact=True,
                 disabled=disabled, classes="field-multi",
@@ -188,3 +286,12 @@ class RecordForm(VerticalScroll):
         help_widget = self.query_one("#field-help", Static)
         help_widget.update(help_text)
         help_widget.set_class(bool(help_text), "-shown")
+        # after the help line has taken its height, so the field is not hidden under it
+        self.call_after_refresh(self._reveal, key)
+
+    @on(SelectionList.SelectionHighlighted)
+    def _tick_cursor(self, event: SelectionList.SelectionHighlighted) -> None:
+        """Keep a tick list's cursor on screen: the list is scrolled into view with it."""
+        key = self._field_key(event.selection_list)
+        if key is not None:
+            self._reveal(key)

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from ..core.model import natural_key
 from ..core.schema import Field, Register, display
+from .virtual_table import VirtualTable
 
 ID_WIDTH = 8
 
@@ -67,6 +68,12 @@ class RecordTable(Vertical):
         self.sort_reverse = False
         self._columns: list[Field] = []
         self._layout: list[tuple[str, int]] = []
+        self._by_id: dict[str, dict[str, Any]] = {}
+        self._row_cache: dict[str, tuple[Any, tuple[Any, ...]]] = {}
+        """ID -> (what the row showed, its cells): a row is formatted again only when it changed."""
+        self._hay_cache: dict[str, tuple[Any, str]] = {}
+        """ID -> (the record's values, its search text)."""
+        self._all_keys = tuple(f.key for f in register.fields)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="table-bar"):
@@ -74,16 +81,17 @@ class RecordTable(Vertical):
                         id="search", compact=True)
             yield Static("", id="table-status")
         yield Static(self.empty_hint, id="table-empty", classes="hint")
-        table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True, id="table")
-        yield table
+        yield VirtualTable(cursor_type="row", zebra_stripes=True, id="table")
+        yield Static("", id="table-detail", classes="table-detail", markup=False)
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one("#table", DataTable)
+    def table(self) -> VirtualTable:
+        return self.query_one("#table", VirtualTable)
 
     def on_mount(self) -> None:
         self._build_columns()
         self._fill()
+        self._show_detail()
 
     def on_resize(self) -> None:
         before = list(self._layout)
@@ -98,21 +106,23 @@ class RecordTable(Vertical):
         """
         width = max(self.size.width, 40) - self._id_width() - 9
         fits: set[str] = set()
+        name_width = self._name_width(width)
         for f in sorted(self.register.table_fields, key=lambda f: f.table_rank):
-            w = self._width(f) + 2
+            w = name_width.get(f.key, self._width(f)) + 2
             if width - w >= 0:
                 fits.add(f.key)
                 width -= w
         chosen = [f for f in self.register.table_fields if f.key in fits]
-        widths = {f.key: self._width(f) for f in chosen}
+        widths = {f.key: name_width.get(f.key, self._width(f)) for f in chosen}
         if chosen:
             best = min(chosen, key=lambda f: f.table_rank)
-            widths[best.key] += min(width, 30)
+            widths[best.key] += max(width, 0)  # the name column takes all the width left
         layout = [("id", self._id_width())] + [(f.key, widths[f.key]) for f in chosen]
         if layout == self._layout and self.table.columns:
             return
         self._layout = layout
         self._columns = chosen
+        self._row_cache.clear()
         t = self.table
         t.clear(columns=True)
         t.add_column("!", key="problems", width=1)
@@ -124,11 +134,25 @@ class RecordTable(Vertical):
         labels = self.ref_labels.get(f.key)
         if labels and isinstance(value, str) and value in labels:
             return labels[value]
+        if labels and isinstance(value, list):  # role titles, short form: "ML engineer"
+            return ", ".join(labels.get(v, str(v)).split(" / ")[0] for v in value)
         return display(f, value)
 
     def _id_width(self) -> int:
         longest = max((len(str(r.get("id", ""))) for r in self.records), default=0)
         return max(ID_WIDTH, min(longest, 14))
+
+    WIDE = 100
+    """From this many columns on, the name column is given room for a long name first."""
+    NAME_ROOM = 36
+
+    def _name_width(self, width: int) -> dict[str, int]:
+        """{best-ranked column: its width} when the table is wide: names are what people read,
+        so they get room before the lowest-ranked columns do."""
+        if self.size.width < self.WIDE or not self.register.table_fields:
+            return {}
+        best = min(self.register.table_fields, key=lambda f: f.table_rank)
+        return {best.key: max(self._width(best), min(self.NAME_ROOM, width // 2))}
 
     @staticmethod
     def _width(f: Field) -> int:
@@ -145,16 +169,44 @@ class RecordTable(Vertical):
         self.problems = problems or {}
         self.total = len(records) if total is None else total
         self.filter_label = filter_label
+        self._by_id = {str(r.get("id", "")): r for r in self.records}
         if self.is_mounted:
             self._build_columns()
             self._fill(select)
+            self._show_detail()
 
     def _matches(self, record: dict[str, Any], needle: str) -> bool:
         if not needle:
             return True
-        hay = " ".join([str(record.get("id", ""))] +
-                       [display(f, record.get(f.key)) for f in self.register.fields])
-        return all(part in hay.casefold() for part in needle.casefold().split())
+        hay = self._hay(record)
+        return all(part in hay for part in needle.casefold().split())
+
+    def _hay(self, record: dict[str, Any]) -> str:
+        """The record's search text (every field as shown), formatted once per change."""
+        rid = str(record.get("id", ""))
+        values = tuple(map(record.get, self._all_keys))
+        hit = self._hay_cache.get(rid)
+        if hit is not None and hit[0] == values:
+            return hit[1]
+        hay = " ".join([rid] + [display(f, record.get(f.key)) for f in self.register.fields]).casefold()
+        self._hay_cache[rid] = (values, hay)
+        return hay
+
+    def _row(self, r: dict[str, Any]) -> tuple[Any, ...]:
+        """The cells of one record's row, formatted again only when what it shows changed."""
+        rid = str(r.get("id", ""))
+        flagged = bool(self.problems.get(rid))
+        sig = (flagged, tuple(r.get(f.key) for f in self._columns),
+               tuple(id(self.ref_labels.get(f.key)) for f in self._columns))
+        hit = self._row_cache.get(rid)
+        if hit is not None and hit[0] == sig:
+            return hit[1]
+        mark = Text("!", style="bold reverse") if flagged else Text(" ")
+        cells = (mark, rid, *[Text(self._cell(f, r.get(f.key)), no_wrap=True, overflow="ellipsis",
+                                   style=(self.styler(f.key, r.get(f.key)) if self.styler else "") or "")
+                              for f in self._columns])
+        self._row_cache[rid] = (sig, cells)
+        return cells
 
     def _sorted(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not self.sort_key:
@@ -163,7 +215,10 @@ class RecordTable(Vertical):
             key = lambda r: natural_key(str(r.get("id", "")))  # noqa: E731
         else:
             f = self.register.field(self.sort_key)
-            key = lambda r: (display(f, r.get(f.key)) == "", display(f, r.get(f.key)).casefold())  # noqa: E731
+
+            def key(r: dict[str, Any]) -> tuple[bool, str]:
+                shown = display(f, r.get(f.key))
+                return shown == "", shown.casefold()
         return sorted(rows, key=key, reverse=self.sort_reverse)
 
     def _fill(self, select: str | None = None) -> None:
@@ -171,16 +226,8 @@ class RecordTable(Vertical):
         current = select or self.selected_id
         needle = self.query_one("#search", Input).value.strip()
         rows = self._sorted([r for r in self.records if self._matches(r, needle)])
-        t.clear()
-        for r in rows:
-            rid = str(r.get("id", ""))
-            mark = Text("!", style="bold reverse") if self.problems.get(rid) else Text(" ")
-            t.add_row(mark, rid,
-                      *[Text(self._cell(f, r.get(f.key)), no_wrap=True, overflow="ellipsis",
-                             style=(self.styler(f.key, r.get(f.key)) if self.styler else "") or "")
-                        for f in self._columns],
-                      key=str(r.get("id", "")))
-        if current and current in {str(r.get("id")) for r in rows}:
+        t.set_rows((str(r.get("id", "")), self._row(r)) for r in rows)
+        if current and current in t._index:
             t.move_cursor(row=t.get_row_index(current))
         label = ("catalog order" if not self.sort_key else "ID" if self.sort_key == "id"
                  else self.register.field(self.sort_key).label)
@@ -250,19 +297,20 @@ class RecordTable(Vertical):
     @on(Input.Changed, "#search")
     def _search(self) -> None:
         self._fill()
+        self._show_detail()
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
         self.table.focus()
 
-    @on(DataTable.RowSelected, "#table")
-    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(VirtualTable.RowSelected, "#table")
+    def _row_chosen(self, event: VirtualTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value is not None:
             self.post_message(self.Edit(self, str(event.row_key.value)))
 
-    @on(DataTable.HeaderSelected, "#table")
-    def _header(self, event: DataTable.HeaderSelected) -> None:
+    @on(VirtualTable.HeaderSelected, "#table")
+    def _header(self, event: VirtualTable.HeaderSelected) -> None:
         key = str(event.column_key.value)
         if key == "problems":
             return
@@ -271,3 +319,38 @@ class RecordTable(Vertical):
         else:
             self.sort_key, self.sort_reverse = key, False
         self._fill()
+
+    # the selected row in full ------------------------------------------------------------
+    def detail_text(self, record_id: str | None) -> str:
+        """One line under the table: the selected record's ID and full name (cut in the table)."""
+        record = self._by_id.get(record_id or "")
+        if record is None:
+            return ""
+        name = str(record.get(self.register.title_field) or "").strip()
+        return f"{record_id} · {' '.join(name.split())}" if name else str(record_id)
+
+    def _show_detail(self) -> None:
+        try:
+            detail = self.query_one("#table-detail", Static)
+        except Exception:
+            return
+        detail.update(self.detail_text(self.selected_id))
+
+    @on(VirtualTable.RowHighlighted, "#table")
+    def _row_highlighted(self, event: VirtualTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def select(self, record_id: str) -> bool:
+        """Put the cursor on a record (clearing the search if it hides it); False if not shown."""
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+            self._fill(record_id)
+        t = self.table
+        try:
+            t.move_cursor(row=t.get_row_index(record_id))
+        except Exception:
+            return False
+        self._show_detail()
+        t.focus()
+        return True

@@ -18,6 +18,7 @@ from ..core.model import (
     references_to, update_record,
 )
 from ..core.schema import Kind, Problem, Register
+from ..core.undo import keep_for_delete
 from .dialogs import ConfirmDialog, RecordDialog
 from .record_table import RecordTable
 
@@ -77,12 +78,17 @@ class RegisterView(Vertical):
         session = self.app_.session
         if session is None:
             return
-        ctx = Context(session.assessment, self.app_.catalogs)
         records = self.source() if self.source else session.assessment.records(self.register)
         shown = [r for r in records if self._filter is None or self._filter(r)]
-        problems = {str(r.get("id")): len(record_problems(self.register, r, ctx)) for r in shown}
+        if self.register.name in session.index.DEPENDENCIES:
+            # from the index: only the records changed since the last refresh are checked again
+            problems = session.index.counts(self.register.name) if session.index.ready else {}
+        else:  # a keyed register (SoA, clauses): a few hundred rows, checked here
+            ctx = Context(session.assessment, self.app_.catalogs)
+            problems = {str(r.get("id")): len(record_problems(self.register, r, ctx)) for r in shown}
         labels = {f.key: ref_options(f.ref, session.assessment, self.app_.catalogs) or {}
-                  for f in self.register.table_fields if f.kind is Kind.REF}
+                  for f in self.register.table_fields
+                  if f.kind is Kind.REF or (f.kind is Kind.REFS and f.ref == "roles")}
         self.table.set_records(shown, select, problems=problems, total=len(records),
                                filter_label=self._filter_label, ref_labels=labels)
 
@@ -122,6 +128,7 @@ class RegisterView(Vertical):
                                          self.app_.catalogs)["id"]
             except RecordError as exc:
                 return exc.problems
+            self._journal_added(f"adding {added['id']}", [added["id"]])
             return []
 
         def done(result: dict[str, Any] | None) -> None:
@@ -144,6 +151,10 @@ class RegisterView(Vertical):
                                         strict=strict)["id"])
             except RecordError as exc:
                 failed.append(str(exc))
+        if added:
+            self._journal_added(f"adding {len(added)} {self.register.title.lower()} "
+                                f"({added[0]}–{added[-1]})" if len(added) > 1 else f"adding {added[0]}",
+                                added)
         if failed:
             self.app.notify(f"{len(failed)} not added: {failed[0]}", severity="error", timeout=10)
         self.refresh_records(added[0] if added else None)
@@ -162,13 +173,17 @@ class RegisterView(Vertical):
         rid = str(record["id"])
 
         def submit(form_values: dict[str, Any]) -> list[Problem]:
+            entry = session.journal.begin(f"edit of {rid}")
+            entry.keep_record(session.assessment, self.register.name, rid)
             try:
                 if self.updater is not None:
                     self.updater(rid, form_values)
                 else:
                     update_record(session.assessment, self.register, rid, form_values, self.app_.catalogs)
             except RecordError as exc:
+                session.journal.cancel(entry)
                 return exc.problems
+            session.journal.commit(entry)
             return []
 
         def done(result: dict[str, Any] | None) -> None:
@@ -204,13 +219,25 @@ class RegisterView(Vertical):
 
         def done(yes: bool | None) -> None:
             if yes:
+                entry = session.journal.begin(f"delete of {rid}" + (f" (and its removal from "
+                                                                   f"{', '.join(users)})" if users else ""))
+                keep_for_delete(entry, session.assessment, self.register, rid)
                 delete_record(session.assessment, self.register, rid)
+                session.journal.commit(entry)
                 self._changed(None, f"Deleted {rid}. Its ID will not be reused.")
 
         self.app.push_screen(ConfirmDialog(
             f"Delete {rid}?",
             f"{rid} {record.get(self.register.title_field, '')} will be removed from the "
             f"{self.register.title} register.{named} Its ID will not be reused.", yes="Delete"), done)
+
+    def _journal_added(self, label: str, ids: list[str]) -> None:
+        """Tell the undo journal these records were added (undo removes them)."""
+        journal = self.app_.session.journal
+        entry = journal.begin(label)
+        for rid in ids:
+            entry.keep_added(self.register.name, rid)
+        journal.commit(entry)
 
     def _changed(self, record_id: str | None, message: str) -> None:
         self.refresh_records(record_id)
