@@ -24,8 +24,10 @@ from aigov_tui.core.export import ExportError, export_workbook, register_columns
 from aigov_tui.core.model import Assessment, add_record, update_profile_draft
 from aigov_tui.core.registers import AI_SYSTEMS
 from aigov_tui.core.xlsx import (
+    A3_WIDTH,
     EXCEL_CELL_LIMIT,
     FORMULA_TRIGGERS,
+    READABLE_SCALE,
     TRUNCATION_MARKER,
     VALIDATION_ROWS,
     Column,
@@ -237,9 +239,14 @@ def test_ai_systems_layout_and_print_settings(demo_book):
     assert ws.auto_filter.ref == f"A1:{last}6"  # header plus the five demo systems
     assert ws.print_title_rows.replace("$", "") == "1:1"
     assert ws.page_setup.orientation == "landscape"
-    assert int(ws.page_setup.fitToWidth) == 1
-    assert int(ws.page_setup.fitToHeight) == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    # too wide for one readable page: the eight core columns print on the first page at a
+    # readable scale, the rest on the next with the ID column repeated
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is False
+    assert int(ws.page_setup.scale) >= READABLE_SCALE
+    widths = [ws.column_dimensions[get_column_letter(j)].width for j in range(1, ws.max_column + 1)]
+    assert sum(widths[:8]) * int(ws.page_setup.scale) / 100 <= A3_WIDTH
+    assert [b.id for b in ws.col_breaks.brk] == [8]
+    assert ws.print_title_cols.replace("$", "") == "A:A"
     # header styling and wrapping of the data
     assert ws["A1"].font.b is True
     assert ws["C2"].alignment.wrap_text is True

@@ -228,20 +228,34 @@ class PrintPlan:
     scale: int = 100
 
 
-A4_WIDTH = 150
-A3_WIDTH = 216
-"""Characters of column width a landscape page holds at 100 % (narrow margins)."""
-READABLE_SCALE = 65
-"""The smallest print scale (per cent) an auditor still reads comfortably."""
+SIDE_MARGIN = 0.25
+"""Left and right page margins, inches."""
+A4_WIDTH = 115
+A3_WIDTH = 164
+"""Units of column width (openpyxl's ``width``) a landscape page holds at 100 % between
+:data:`SIDE_MARGIN` margins, as LibreOffice prints them (measured: 164 columns of width 1 fill
+an A3 page, 115 an A4 one; Excel fits a little more, so LibreOffice is the one to plan for)."""
+READABLE_SCALE = 70
+"""The smallest print scale (per cent) an auditor still reads comfortably (11-point text
+prints at about 7.7 points)."""
 
 
-def print_plan(total_width: float, paper: str = "") -> PrintPlan:
-    """Paper and scaling for a table ``total_width`` characters wide (see ``_print_setup``)."""
+def print_plan(total_width: float, paper: str = "", core_width: float = 0,
+               detail_width: float = 0) -> PrintPlan:
+    """Paper and scaling for a table ``total_width`` units wide (see ``_print_setup``).
+
+    A table that fits one page wide at a readable scale is fitted to it (A4 if it fits there
+    and A3 was not asked for). A wider one prints on A3 across pages, at the largest scale
+    (up to 100 %, never under :data:`READABLE_SCALE`) at which both its core columns
+    (``core_width``) and its detail columns with the repeated ID column (``detail_width``)
+    each fit one page wide."""
     if paper != "A3" and total_width * READABLE_SCALE / 100 <= A4_WIDTH:
         return PrintPlan("A4", True)
     if total_width * READABLE_SCALE / 100 <= A3_WIDTH:
         return PrintPlan("A3", True)
-    return PrintPlan("A3", False, 80)
+    widest = max(core_width, detail_width) or total_width
+    scale = int(A3_WIDTH * 100 // widest)
+    return PrintPlan("A3", False, max(READABLE_SCALE, min(100, scale)))
 
 
 def column_of(ref: str) -> int:
@@ -659,8 +673,8 @@ class WorkbookWriter:
         lines = 1
         for j, header in enumerate(headers):
             width = ws.column_dimensions[get_column_letter(left + j)].width or 13
-            # bold header text is about 1.15 character widths per character
-            need = -(-int(len(neutralise(header)) * 1.15) // max(1, int(width) - 1))
+            # bold header text is about 1.15 character widths per character; words kept whole
+            need = text_lines(neutralise(header), width / 1.15)[0]
             lines = max(lines, min(need, 4))
         if lines > 1:
             ws.row_dimensions[row].height = 15 * lines
@@ -725,11 +739,14 @@ class WorkbookWriter:
         grouped so a reader can fold them away."""
         ws.page_setup.orientation = "landscape"
         widths = [c.width for c in columns]
-        total = sum(widths) + 2 * len(widths)  # a column's padding is about two characters
-        plan = print_plan(total, (layout.paper if layout else ""))
+        core = layout.core if layout and 0 < layout.core < len(columns) else 0
+        frozen = column_of(freeze) - 1 if freeze else 0
+        plan = print_plan(sum(widths), (layout.paper if layout else ""),
+                          core_width=sum(widths[:core]),
+                          detail_width=(widths[0] if frozen else 0) + sum(widths[core:]))
         ws.page_setup.paperSize = ws.PAPERSIZE_A3 if plan.paper == "A3" else ws.PAPERSIZE_A4
         ws.print_options.horizontalCentered = False
-        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN
         ws.page_margins.top = ws.page_margins.bottom = 0.6
         ws.page_margins.header = ws.page_margins.footer = 0.3
         if plan.fit:
@@ -740,17 +757,17 @@ class WorkbookWriter:
             ws.sheet_properties.pageSetUpPr.fitToPage = False
             ws.page_setup.scale = plan.scale
             ws.page_setup.pageOrder = "overThenDown"
-            frozen = column_of(freeze) - 1 if freeze else 0
             if frozen >= 1:
-                ws.print_title_cols = f"A:{get_column_letter(frozen)}"
-            core = layout.core if layout else 0
-            if core and core < len(columns):
+                # the ID column on every page (the rest of the frozen pane is on the core page)
+                ws.print_title_cols = "A:A"
+            if core:
                 ws.sheet_properties.outlinePr.summaryRight = False
-                ws.column_dimensions.group(get_column_letter(core + 1),
-                                           get_column_letter(len(columns)), outline_level=1,
-                                           hidden=False)
-                for j in range(core + 1, len(columns) + 1):  # group() resets widths
-                    ws.column_dimensions[get_column_letter(j)].width = widths[j - 1]
+                # one outlined <col> per column: openpyxl's group() writes one <col> spanning
+                # them all with the first one's width, which LibreOffice applies to every one
+                for j in range(core + 1, len(columns) + 1):
+                    dim = ws.column_dimensions[get_column_letter(j)]
+                    dim.width = widths[j - 1]
+                    dim.outline_level = 1
                 # the core columns end a page, so the details start on the next one
                 from openpyxl.worksheet.pagebreak import Break, ColBreak
                 ws.col_breaks = ColBreak()
