@@ -713,6 +713,35 @@ def test_audit_checklist(cats, raw):
     assert covered_42001 == set(cats.iso42001)
 
 
+# the clauses a reviewer found without an audit question (issue 14)
+CLAUSES_ONCE_MISSING = ("5.1", "6.1.1", "6.3", "7.1", "7.4", "8.1", "9.3.1", "9.3.3", "10.1")
+
+
+def test_every_isms_clause_4_to_10_has_an_audit_question(cats):
+    by_clause = Counter(r for q in cats.checklist.values() for r in q["controls_27001"]
+                        if not r.startswith("A."))
+    assert set(by_clause) <= set(cats.clauses)  # no question names a clause the catalog lacks
+    # every sub-clause, so every clause 4 to 10, is asked about at least once
+    assert [c for c in CLAUSES if not by_clause[c]] == []
+    assert {c.split(".")[0] for c in by_clause} == {"4", "5", "6", "7", "8", "9", "10"}
+    assert all(by_clause[c] >= 1 for c in CLAUSES_ONCE_MISSING)
+
+
+def test_an_audit_question_checks_incident_notification_timestamps(cats):
+    def words(q):
+        return " ".join(q["question"].split()) + " " + " ".join(q["evidence_expected"].split())
+
+    found = [q for q in cats.checklist.values()
+             if "timestamp" in words(q) and "notif" in words(q) and "A.5.24" in q["controls_27001"]]
+    assert found, "no checklist question asks for incident notification timestamps"
+    text = words(found[0])
+    for moment in ("detected", "awareness", "notice"):
+        assert moment in text, moment
+    for regime in ("Art. 73", "Art. 26(5)", "GDPR Art. 33", "NIS2 Art. 23"):
+        assert regime in text, regime
+    assert "A.8.4" in found[0]["controls_42001"]  # communication of incidents
+
+
 def test_incident_types(cats, raw):
     data = raw["incident_types.yaml"]
     assert duplicates(ids(data["incident_types"])) == []
@@ -902,6 +931,11 @@ def test_user_catalog_cannot_replace_a_bundled_control_set(tmp_path):
     (header("acme_incidents", "incident_types") + (
         "incident_types:\n  - id: AIT-X\n    title: t\n    description: d\n"
         "    category: weather\n"), "incident_types[0] (AIT-X)"),
+    (header("acme_vq", "vendor_questionnaire") + (
+        "answer_scale:\n  - {value: 0, label: No}\n  - {value: 1, label: Yes}\n"
+        "sections:\n  - id: S-1\n    title: s\n    weight: 100\n    questions:\n"
+        "      - id: Q-1\n        text: t\n        weight: 100\n        evidence: [e]\n"
+        "        controls_27001: [A.5.19]\n        sources: Art. 53\n"), "'sources' must be a list"),
 ])
 def test_more_broken_user_files_are_skipped_with_a_message(tmp_path, content, fragment):
     (tmp_path / "broken.yaml").write_text(content)

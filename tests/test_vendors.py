@@ -4,6 +4,7 @@ a fixed date, and the likelihood suggestion for linked supply-chain risks (never
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -55,7 +56,8 @@ def test_weighted_section_and_overall_scores(cats):
     vid = new_vendor(a, cats)["id"]
     vendors.start_assessment(a, cats, vid)
     index = questionnaire_index(cats)
-    # VS-2 has weights 5,4,3,3,3; answer VQ-2.1 (w5) with 4 and VQ-2.2 (w4) with 0
+    # VS-2 has weights 5,4,3,2,2 (catalog 1.1 took one point each from VQ-2.4 and VQ-2.5);
+    # answer VQ-2.1 (w5) with 4 and VQ-2.2 (w4) with 0
     for r in answers_of(a, vid):
         if r["question"] == "VQ-2.1":
             update_record(a, VENDOR_ANSWERS, r["id"], {**r, "answer": "4"}, cats)
@@ -66,7 +68,7 @@ def test_weighted_section_and_overall_scores(cats):
     assert (vs2.answered, vs2.unanswered) == (2, 3)
     assert vs2.percent == round(100 * 5 / 9, 1)  # 5 of 9 weighted points
     assert s.percent == vs2.percent  # nothing else answered
-    assert index["VQ-2.1"][1]["weight"] == 5
+    assert index["VQ-2.1"][1]["weight"] == 5 and index["VQ-2.2"][1]["weight"] == 4
     assert s.rating == "High risk"  # 55.6 % falls in the 40-60 band
 
 
@@ -90,6 +92,123 @@ def test_na_needs_a_reason_and_answers_must_come_from_the_scale(cats):
     with pytest.raises(RecordError) as exc:
         add_record(a, VENDOR_ANSWERS, {"vendor": vid, "question": "VQ-1.1", "answer": "7"}, cats)
     assert any("not a known answer" in p.message for p in exc.value.problems)
+
+
+# --- catalog 1.1: GPAI provider duties (VS-9) and agent tool servers (VS-10) -------------------------
+GPAI_QUESTIONS = {"VQ-9.1": "a", "VQ-9.2": "b", "VQ-9.3": "c", "VQ-9.4": "d"}
+TOOL_QUESTIONS = ("VQ-10.1", "VQ-10.2", "VQ-10.3", "VQ-10.4", "VQ-10.5")
+
+
+def set_answers(a: Assessment, cats, vid: str, values: dict[str, str]) -> None:
+    for r in answers_of(a, vid):
+        if r["question"] in values:
+            v = values[r["question"]]
+            update_record(a, VENDOR_ANSWERS, r["id"], {**r, "answer": v,
+                                                       "comment": "not offered" if v == "NA" else ""}, cats)
+
+
+def test_the_new_questions_are_in_start_assessment_and_scored(cats):
+    a = Assessment.new("Org")
+    vid = new_vendor(a, cats)["id"]
+    vendors.start_assessment(a, cats, vid)
+    asked = {r["question"] for r in answers_of(a, vid)}
+    assert set(GPAI_QUESTIONS) | set(TOOL_QUESTIONS) <= asked
+    # VS-9 alone: four questions of weight 2; 4, 4, 2 and 0 give 10 of 16 points
+    set_answers(a, cats, vid, {"VQ-9.1": "4", "VQ-9.2": "4", "VQ-9.3": "2", "VQ-9.4": "0"})
+    s = vendors.score(answers_of(a, vid), cats)
+    vs9 = next(x for x in s.sections if x.id == "VS-9")
+    assert (vs9.answered, vs9.possible, vs9.achieved) == (4, 8.0, 5.0)
+    assert s.percent == vs9.percent == 62.5 and s.rating == "Medium risk"
+    # VS-10 weighs 2, 2, 2, 1, 1: sandboxing (w1) at 0 costs half as much as auth (w2) at 0
+    set_answers(a, cats, vid, {q: "4" for q in TOOL_QUESTIONS} | {"VQ-10.4": "0"})
+    vs10 = next(x for x in vendors.score(answers_of(a, vid), cats).sections if x.id == "VS-10")
+    assert vs10.percent == round(100 * 7 / 8, 1)
+    set_answers(a, cats, vid, {"VQ-10.4": "4", "VQ-10.1": "0"})
+    vs10 = next(x for x in vendors.score(answers_of(a, vid), cats).sections if x.id == "VS-10")
+    assert vs10.percent == round(100 * 6 / 8, 1)
+    rows = {r["question"]: r for r in vendors.answer_rows(a, cats, vid)}
+    assert rows["VQ-10.1"]["score"] == "0" and rows["VQ-10.2"]["weight"] == "2"
+    assert rows["VQ-9.3"]["section"].startswith("General-purpose AI model provider duties")
+
+
+def test_a_vendor_the_new_sections_do_not_apply_to_is_scored_on_the_rest_alone(cats):
+    """N/A for VS-9 and VS-10 (no GPAI model, no tools) leaves the score of the rest as it was."""
+    a = Assessment.new("Org")
+    vid = new_vendor(a, cats)["id"]
+    vendors.start_assessment(a, cats, vid)
+    index = questionnaire_index(cats)
+    old = {q: ("4" if i % 3 == 0 else "1") for i, q in enumerate(index)
+           if not q.startswith(("VQ-9.", "VQ-10."))}
+    set_answers(a, cats, vid, old)
+    before = vendors.score(answers_of(a, vid), cats)
+    assert before.provisional and before.unanswered == len(GPAI_QUESTIONS) + len(TOOL_QUESTIONS)
+    set_answers(a, cats, vid, {q: "NA" for q in [*GPAI_QUESTIONS, *TOOL_QUESTIONS]})
+    after = vendors.score(answers_of(a, vid), cats)
+    assert after.percent == before.percent and not after.provisional
+    assert {s.id: s.possible for s in after.sections}["VS-9"] == 0.0
+
+
+def test_gpai_questions_cite_each_point_of_art_53_1(cats):
+    index = questionnaire_index(cats)
+    section = index["VQ-9.1"][0]
+    assert section["id"] == "VS-9" and "Art. 53" in section["title"]
+    assert [q["id"] for q in section["questions"]] == list(GPAI_QUESTIONS)
+    for qid, point in GPAI_QUESTIONS.items():
+        q = index[qid][1]
+        assert f"Regulation (EU) 2024/1689 Art. 53(1)({point})" in " ".join(q["sources"]), qid
+        assert q["evidence"] and (q["controls_27001"] or q["controls_42001"]), qid
+    text = {qid: " ".join(index[qid][1]["text"].split()) for qid in GPAI_QUESTIONS}
+    assert "Annex XI" in text["VQ-9.1"] and "Annex XII" in text["VQ-9.2"]
+    assert "text and data mining" in text["VQ-9.3"] and "A.5.32" in index["VQ-9.3"][1]["controls_27001"]
+    assert "summary" in text["VQ-9.4"] and "template" in text["VQ-9.4"]
+    # the open-source exemption covers points (a) and (b) only (Art. 53(2))
+    for qid in ("VQ-9.1", "VQ-9.2"):
+        assert any("Art. 53(2)" in s for s in index[qid][1]["sources"]), qid
+    for qid in ("VQ-9.3", "VQ-9.4"):
+        assert "open-source models too" in text[qid], qid
+
+
+TOOL_TOPICS = {"VQ-10.1": ("authenticate", "token"), "VQ-10.2": ("scope", "confirm"),
+               "VQ-10.3": ("rug pull", "in advance"), "VQ-10.4": ("sandbox", "escape"),
+               "VQ-10.5": ("log every tool invocation",)}
+
+
+def test_agent_tool_server_questions_cover_their_topics_with_sources(cats):
+    index = questionnaire_index(cats)
+    section = index["VQ-10.1"][0]
+    assert section["id"] == "VS-10" and "MCP" in section["title"]
+    assert [q["id"] for q in section["questions"]] == list(TOOL_QUESTIONS)
+    for qid, words in TOOL_TOPICS.items():
+        q = index[qid][1]
+        text = " ".join(q["text"].split())
+        assert all(w in text for w in words), qid
+        sources = q["sources"]
+        assert any(s.startswith("OWASP Top 10 for Agentic Applications for 2026, ASI") for s in sources), qid
+        assert q["controls_27001"] and q["evidence"], qid
+    # every ASI ID cited is a threat the catalog ships, and so is every ATLAS technique
+    cited = " ".join(s for qid in TOOL_QUESTIONS for s in index[qid][1]["sources"])
+    for tid in re.findall(r"ASI\d\d|AML\.T\d{4}(?:\.\d{3})?", cited):
+        assert tid in cats.threats, tid
+        if tid.startswith("AML"):
+            assert cats.threats[tid]["title"] in cited, tid
+    assert any("MCP specification" in s for qid in TOOL_QUESTIONS for s in index[qid][1]["sources"])
+    assert "A.8.15" in index["VQ-10.5"][1]["controls_27001"]
+
+
+# catalog 1.0 section weights; 1.1 adds VS-9 and VS-10 at 8 each and takes 2 from every old one
+WEIGHTS_1_0 = {"VS-1": 12, "VS-2": 18, "VS-3": 15, "VS-4": 10, "VS-5": 12, "VS-6": 12, "VS-7": 11,
+               "VS-8": 10}
+
+
+def test_new_sections_took_their_weight_evenly_from_the_old_ones(cats):
+    vq = cats.vendor_questionnaire
+    weights = {s["id"]: s["weight"] for s in vq["sections"]}
+    assert vq["sections"][-2]["id"] == "VS-9" and vq["sections"][-1]["id"] == "VS-10"
+    assert weights["VS-9"] == weights["VS-10"] == 8
+    assert {k: weights[k] for k in WEIGHTS_1_0} == {k: w - 2 for k, w in WEIGHTS_1_0.items()}
+    # two points each is also the old weights scaled to the 84 left, rounded to whole points
+    assert all(abs(weights[k] - w * 0.84) < 1 for k, w in WEIGHTS_1_0.items())
+    assert all(q["weight"] >= 1 for s in vq["sections"] for q in s["questions"])
 
 
 @pytest.mark.parametrize("value,rating", [("4", "Low risk"), ("3", "Medium risk"), ("2", "High risk"),

@@ -243,7 +243,8 @@ def details(cats: Catalogs, view: str, entry_id: str) -> list[tuple[str, str]]:
             if value and isinstance(value[0], dict):
                 text = "\n".join("; ".join(f"{k}: {v}" for k, v in item.items()) for item in value)
             else:
-                text = "\n".join(f"• {v}" for v in value) if key == "ai_changes" else _join(value)
+                text = ("\n".join(f"• {v}" for v in value) if key in ("ai_changes", "sources")
+                        else _join(value))
         else:
             text = " ".join(str(value).split())
         out.append((label, text))

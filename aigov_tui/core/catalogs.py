@@ -425,6 +425,7 @@ def _check_vendor(c: _Checker, data: dict[str, Any]) -> None:
         total += weight
         for ql, q in c.entries(s, "questions"):
             c.text(q, "text", f"{label} {ql}")
+            c.strings(q, "sources", f"{label} {ql}")  # optional: the law or guidance it rests on
             _check_refs_shape(c, q, f"{label} {ql}")
     if abs(total - 100) > 0.01:
         c.fail("sections", f"section weights add up to {total:g}, not 100")
