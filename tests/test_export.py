@@ -586,3 +586,32 @@ def test_failed_save_keeps_the_previous_workbook_and_no_temp_file(demo, tmp_path
     assert path.name in str(info.value)
     assert path.read_bytes() == before  # the reader never sees half a workbook
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_every_split_sheet_prints_its_core_columns_on_one_readable_page(demo_book):
+    """Checked on the file, without LibreOffice (tests/test_print_layout.py prints it): a
+    sheet too wide for one page has its core columns fit one A3 page at its scale, and its
+    ID column repeats beside the detail columns; no header word is broken across lines."""
+    from aigov_tui.core.xlsx import header_width
+
+    _, _, wb = demo_book
+    split = 0
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible" or ws.max_row < 1:
+            continue
+        widths = [ws.column_dimensions[get_column_letter(j)].width or 13
+                  for j in range(1, ws.max_column + 1)]
+        for j, width in enumerate(widths, 1):
+            header = ws.cell(1, j).value
+            if ws.title not in ("Cover", "Scope") and isinstance(header, str):
+                assert width >= header_width(header), (ws.title, header, width)
+        if not ws.col_breaks.brk:
+            continue
+        split += 1
+        scale = int(ws.page_setup.scale)
+        at = ws.col_breaks.brk[0].id
+        assert scale >= READABLE_SCALE, ws.title
+        assert sum(widths[:at]) * scale / 100 <= A3_WIDTH, (ws.title, sum(widths[:at]), scale)
+        # the details may need more than one page across; the ID column repeats on each
+        assert ws.print_title_cols.replace("$", "") == "A:A", ws.title
+    assert split >= 3  # at least AI Systems, Risk Register and SoA are split

@@ -26,7 +26,7 @@ import re
 import tempfile
 import zlib
 from types import SimpleNamespace
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -60,6 +60,7 @@ row fingerprints (read back by ``workbook_import``)."""
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
+LEFT_TOP = Alignment(horizontal="left", wrap_text=True, vertical="top")
 CENTRED = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 PALETTE: dict[str, tuple[str, str]] = {
@@ -193,6 +194,14 @@ def field_hash(text: str) -> str:
     """A short hash of a cell's canonical text (change detection, not security: a forged
     match can only make the importer skip an edit, never apply one)."""
     return format(zlib.crc32(text.encode("utf-8", "surrogatepass")) & 0xFFFFFF, "06x")
+
+
+def header_width(header: str) -> int:
+    """The narrowest column whose bold header breaks no word in two (LibreOffice and Excel
+    break a word longer than the cell: "Confidenti-ality"), with a unit to spare for the
+    autofilter button."""
+    longest = max((len(w) for w in header.split()), default=0)
+    return int((longest + 1) * 1.15 / 1.1 + 0.999) + 1
 
 
 def text_lines(text: str, width: float) -> tuple[int, bool]:
@@ -391,6 +400,7 @@ class WorkbookWriter:
             set_text(ws.cell(r, 1), label)
             ws.cell(r, 1).font = Font(bold=True)
             self._write(ws.cell(r, 2), value, "date" if isinstance(value, _dt.date) else "text")
+            ws.cell(r, 2).alignment = LEFT_TOP  # a date would otherwise sit at the far right
             r += 1
         contents = list(contents)
         if contents:
@@ -430,6 +440,9 @@ class WorkbookWriter:
         with blocks written below the table, e.g. summary counts). ``fingerprint`` records, for
         the importer, each row's record ID and one hash per cell (see :func:`field_hash`)."""
         ws = self.wb.create_sheet(safe_sheet_title(title))
+        # no header word broken across lines: widen a column its header's longest word needs
+        columns = [c if c.width >= header_width(c.header) else replace(c, width=header_width(c.header))
+                   for c in columns]
         header_style = self._style(font=HEADER_FONT, fill=HEADER_FILL,
                                    alignment=Alignment(wrap_text=True, vertical="center"))
         for j, col in enumerate(columns, start=1):
