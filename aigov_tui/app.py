@@ -20,7 +20,7 @@ from textual.screen import Screen
 from .core import crash
 from .core.catalogs import Catalogs, load_catalogs
 from .core.demo import write_demo
-from .core.export import ExportError, export_workbook
+from .core.export import ExportError, export_workbook, left_out_values
 from .core.jumps import Jump, problem_entries
 from .core.model import Assessment
 from .core.paths import data_home, default_export_dir
@@ -418,6 +418,10 @@ class AigovApp(App[None]):
                                   severity="error", timeout=20)
             return
         self.call_from_thread(self.notify, f"Workbook written to {path}", title="Exported", timeout=10)
+        left_out = left_out_values(assessment)
+        if left_out:  # the workbook is not the whole file: say so, as its Cover does
+            self.call_from_thread(self.notify, left_out, title="Not in the workbook",
+                                  severity="warning", timeout=15)
 
     def action_import_workbook(self) -> None:
         if self.session is None or self.refuse_if_read_only():

@@ -127,6 +127,11 @@ def cmd_export(args: argparse.Namespace, catalogs: Catalogs | None = None) -> in
         print(f"aigov: {args.file} has damaged values (listed above); they were left out of the "
               "workbook. Run 'aigov validate' for every problem.", file=sys.stderr)
         return EXIT_PROBLEMS
+    if assessment.extra.get("quarantine"):
+        print(f"aigov: warning: {args.file} keeps values set aside at an earlier load in its "
+              "'quarantine' table; they are not in the workbook (its Cover says so). Run "
+              "'aigov validate' to list them.", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_OK
 
 

@@ -265,6 +265,17 @@ def test_wrong_types_duplicates_and_odd_keys_are_set_aside_never_lost(demo_file:
     # once saved, validate still says values wait in the quarantine table
     assert any(p.field == "quarantine" for p in validate_assessment(load_read_only(demo_file)))
 
+    # and an export says on its Cover, and on stderr, that those values are not in it
+    out_dir = demo_file.parent / "out"
+    assert cli.main(["export", "--out", str(out_dir), str(demo_file)]) == 1
+    err = capsys.readouterr().err
+    assert "quarantine" in err and "not in the workbook" in err
+    import openpyxl
+
+    cover = openpyxl.load_workbook(next(out_dir.glob("*.xlsx")))["Cover"]
+    notes = {r[0].value: r[1].value for r in cover.iter_rows(min_row=3, max_col=2)}
+    assert f"{len(quarantine)} value(s)" in notes["Left out"]
+
 
 @pytest.mark.parametrize("method", [
     {"likelihood": [f"L{i}" for i in range(2000)], "impact": [f"I{i}" for i in range(2000)]},

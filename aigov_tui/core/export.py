@@ -78,6 +78,19 @@ def document_control(assessment: Assessment, today: _dt.date, title: str) -> Doc
     )
 
 
+def left_out_values(assessment: Assessment) -> str:
+    """What the Cover says when values of the file are not in the workbook: those that failed
+    the shape check at this load, or wait in the ``quarantine`` table from an earlier one
+    ('' when there are none), so a reader knows the workbook is not the whole file."""
+    quarantined = assessment.extra.get("quarantine")
+    count = max(len(assessment.load_problems),
+                len(quarantined) if isinstance(quarantined, dict) else 0)
+    if not count:
+        return ""
+    return (f"{count} value(s) of the assessment file failed its shape check and are set aside "
+            "in its 'quarantine' table, not in this workbook; 'aigov validate' lists them.")
+
+
 def programme_summary(assessment: Assessment, today: _dt.date) -> list[tuple[str, str]]:
     """What the Cover says about Steps 5–7, in counts on ``today``."""
     docs = assessment.records(DOCUMENTS)
@@ -154,6 +167,9 @@ def build_workbook(assessment: Assessment, today: _dt.date, catalogs: Any = None
     control.extra = [("SoA version", version), *soa_summary(rows, gaps)]
     if workbook == FULL:
         control.extra += programme_summary(assessment, today)
+    left_out = left_out_values(assessment)
+    if left_out:
+        control.extra.append(("Left out", left_out))
     writer = WorkbookWriter(control)
     writer.add_cover(cover_contents(workbook))
     for sheet in all_sheets(workbook):
